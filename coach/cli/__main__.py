@@ -1,0 +1,5 @@
+"""``python -m coach.cli``: same as the ``coach`` console script."""
+
+from coach.cli import main
+
+main()
