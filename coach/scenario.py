@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,9 @@ from coach.errors import ScenarioError
 MAX_SCENARIO_BYTES = 1_000_000
 _ID_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 Difficulty = Literal["easy", "normal", "hard"]
+# Strict: a YAML bool (true) or a quoted "12" is not a number of points.
+Number = Annotated[float, Field(strict=True)]
+_SINGULAR = {"issues": "issue", "parties": "party"}
 
 
 class _Strict(BaseModel):
@@ -33,7 +36,7 @@ class PartySpec(_Strict):
     name: str
     role: str = ""
     brief: str = ""
-    batna: float = 0.0
+    batna: Number = 0.0
     persona: str = Field(default="", description="How this side talks when the coach plays it.")
     interests: list[str] = Field(default_factory=list, description="Reasons it may reveal when asked well.")
 
@@ -58,7 +61,7 @@ class IssueSpec(_Strict):
     id: str
     name: str
     options: list[str]
-    points: dict[str, list[float]]
+    points: dict[str, list[Number]]
     description: str = ""
 
     @field_validator("id")
@@ -179,7 +182,7 @@ def _describe(error: ValidationError) -> str:
         if key in ("issues", "parties") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
             continue
         if isinstance(key, int) and i > 0 and loc[i - 1] in ("issues", "parties"):
-            parts.append(f"{loc[i - 1][:-1]} #{key + 1}")
+            parts.append(f"{_SINGULAR[str(loc[i - 1])]} #{key + 1}")
         else:
             parts.append(str(key))
     where = ".".join(parts) if parts else "scenario"
@@ -189,15 +192,15 @@ def _describe(error: ValidationError) -> str:
     elif first.get("type") == "missing":
         msg = "is required"
     del data
-    return f"{where}: {msg}"
+    return msg if where == "scenario" else f"{where}: {msg}"
 
 
 def _issue_names(raw: Any, error: ValidationError) -> str:
     """Replace 'issue #N' with the issue id when the raw data has one."""
     text = _describe(error)
     if isinstance(raw, dict):
-        for kind in ("issue", "party"):
-            items = raw.get(kind + ("s" if kind == "issue" else "ies"))
+        for plural, kind in _SINGULAR.items():
+            items = raw.get(plural)
             if not isinstance(items, list):
                 continue
             for n, item in enumerate(items, start=1):
