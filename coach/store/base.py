@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Modules that define tables on ``Base``; imported before ``create_all``.
@@ -52,7 +53,11 @@ class Database:
             except ModuleNotFoundError as err:
                 if err.name != name:
                     raise
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except (OperationalError, ProgrammingError):
+            # Another process created the same tables between our check and our CREATE; retry once.
+            Base.metadata.create_all(self.engine)
         self._created = True
 
     @contextmanager

@@ -1,0 +1,1 @@
+"""The coach agent: session orchestration, tools, deal sheet, prompts."""
