@@ -1,0 +1,132 @@
+"""What a user line does, read deterministically: questions (good or not), offers, acceptance,
+walking away, sharing priorities, rationale, position-only talk and prompt-injection attempts.
+
+Good questions are the ones the practices teach: about interests ("why", "what are you trying to
+achieve"), priorities ("what matters most", "how would you rank"), flexibility ("if you could flex
+on only one thing") and a specific issue ("what would work best for you on X?").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coach.domain import Table
+from coach.roleplay.offers import Offer, normalize
+
+_PRIORITY = re.compile(
+    r"what matters (?:most|more)|matters most|most important|priorit|how would you rank|rank (?:these|the)"
+    r"|what do you care (?:about )?most|care most about|biggest concern|top concern|what is key for you")
+_INTEREST = re.compile(
+    r"\bwhy\b|what are you trying to|what (?:are|is) (?:your|the) (?:goal|interest|concern|need|constraint)"
+    r"|interests?\b|what's behind|what is behind|help me understand|what would make (?:this|it) (?:a )?(?:work|win|good)"
+    r"|what do you need|what are your needs|what drives|what would have to be true|tell me more about")
+_FLEX = re.compile(r"flex(?:ible|ibility)?\b|only one thing|least important|matters least|give (?:on|up)"
+                   r"|where (?:can|could) you move|easiest (?:for you )?to (?:move|give)|least (?:critical|costly)")
+_ISSUE_Q = re.compile(r"(?:what|which|how)\b.{0,40}\b(?:prefer|work(?:s)? (?:best|for you)|feel about|ideal|like best"
+                      r"|want on|need on|think about)")
+_SHARE = re.compile(r"(?:for (?:me|us)|to (?:me|us)),? (?:the )?(?:most important|what matters)|matters most to (?:me|us)"
+                    r"|(?:my|our) (?:top |main |biggest )?priorit|(?:i|we) care (?:most|a lot) about|is (?:very |really )?important to (?:me|us)"
+                    r"|(?:i|we) (?:really )?need\b.{0,40}\bmore than|less important (?:to|for) (?:me|us)")
+_ACCEPT = re.compile(r"^(?:ok(?:ay)?[,.!]? )?(?:deal|agreed|i accept|we accept|accept(?:ed)?|let's do it|let's do that"
+                     r"|sounds good|works for (?:me|us)|you have a deal|we have a deal|i agree|we agree|done deal"
+                     r"|that works|i can accept|we can accept|yes,? (?:let's|deal|agreed))\b")
+_ACCEPT_ANY = re.compile(r"\b(?:i|we) accept (?:your|that|this|the) (?:offer|proposal|package|deal)\b|\bit's a deal\b"
+                         r"|\byou have a deal\b|\bwe have a deal\b|\blet's sign\b")
+_WALK = re.compile(r"\b(?:i|we)(?:'ll| will| am going to| are going to)? walk away\b|\bno deal\b|\bi'm out\b|\bwe're out\b"
+                   r"|\bend (?:the|this) negotiation\b|\bi'll take my other offer\b|\bgoodbye\b")
+_DONE = re.compile(r"^(?:done|finish|end|stop|that's all|nothing more|let's close|close the deal|let's finalize"
+                   r"|let's finalise|sign it|we're done)\b")
+_RATIONALE = re.compile(r"\bbecause\b|\bsince\b|\bso that\b|\bgiven that\b|\bthe reason\b|\bmarket (?:rate|data|price)"
+                        r"|\bcomparable\b|\bbenchmark\b|\bbased on\b")
+_INJECTION = re.compile(
+    r"ignore (?:all |any |your |the |previous |prior |above )+(?:instructions|rules|prompt)|system prompt|developer mode"
+    r"|jailbreak|you are now|act as|pretend|reveal your|show (?:me )?your (?:table|points|scores|instructions)"
+    r"|\bbatna\b|reservation (?:point|price|value)|walk[- ]away (?:point|price|number)|bottom line|your (?:point|score)s?\b"
+    r"|scoring table|payoff|utility|hidden table|print your|repeat (?:your|the) (?:instructions|prompt)"
+    r"|what(?:'s| is) your (?:minimum|maximum|lowest|highest|limit)|\bdebug\b|admin mode|override")
+_QUESTION_START = re.compile(r"^(?:what|why|how|which|could|can|would|is|are|do|does|tell me|help me)\b")
+_OFFER_CUE = re.compile(
+    r"\b(?:propose|proposal|offer|how about|what about|what if|we can do|i can do|we could do|i could do|would you"
+    r"|let's say|let's go with|i'd take|we'd take|i'll take|we'll take|i can go|we can go|counter|i suggest|we suggest"
+    r"|instead|accept|agree to|deal at|settle|meet you|split|package|option [a-e1-5])\b|[:=]")
+_POSITION = re.compile(r"\b(?:we|i) (?:need|want|must have|insist|require|can't|cannot|won't|will not)\b|too (?:high|low|much|expensive|long|short)"
+                       r"|\bunacceptable\b|\bnon-negotiable\b|\bfinal offer\b|\btake it or leave it\b|\bthat's our position\b"
+                       r"|\blower\b|\bhigher\b|\bbetter price\b")
+
+
+@dataclass(frozen=True, slots=True)
+class UserMove:
+    """The deterministic reading of one user line (plus the offer parsed from it, if any)."""
+
+    text: str
+    offer: Offer | None = None
+    asks_priorities: bool = False
+    asks_interests: bool = False
+    asks_flex: bool = False
+    asked_issues: tuple[int, ...] = ()
+    shares_priorities: bool = False
+    accepts: bool = False
+    walks_away: bool = False
+    done: bool = False
+    rationale: bool = False
+    injection: bool = False
+    position_only: bool = False
+    question: bool = False
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def good_question(self) -> bool:
+        """Asked about interests, priorities, flexibility or what works on a specific issue."""
+        return self.asks_priorities or self.asks_interests or self.asks_flex or bool(self.asked_issues)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary (without the raw text)."""
+        names = ("asks_priorities", "asks_interests", "asks_flex", "shares_priorities", "accepts", "walks_away",
+                 "done", "rationale", "injection", "position_only", "question")
+        out: dict[str, object] = {k: getattr(self, k) for k in names if getattr(self, k)}
+        if self.asked_issues:
+            out["asked_issues"] = list(self.asked_issues)
+        return out
+
+
+def _asked_issues(table: Table, text: str) -> tuple[int, ...]:
+    """Issues named in a question about what the other side prefers on them."""
+    if not _ISSUE_Q.search(text):
+        return ()
+    found = []
+    for n, issue in enumerate(table.issues):
+        keys = {normalize(issue.name), issue.id.replace("-", " ")} | {w for w in normalize(issue.name).split() if len(w) > 4}
+        if any(re.search(r"\b" + re.escape(k) + r"\b", text) for k in keys):
+            found.append(n)
+    return tuple(found)
+
+
+def read_move(table: Table, text: str, offer: Offer | None) -> UserMove:
+    """Classify one user line. ``offer`` is the parsed offer (deterministic or LLM), if any."""
+    norm = normalize(text)
+    if offer is not None and not offer.is_meso and not _OFFER_CUE.search(norm):
+        named = len(offer.mentioned())
+        if named * 2 < len(table.issues) or (len(table.issues) > 1 and named < 2):
+            offer = None  # an option named in passing ("monthly payments matter to us") is talk, not an offer
+    sentences = [x for x in re.split(r"(?<=[.?!])\s+", norm) if x]
+    asking = " ".join(x for x in sentences if x.endswith("?") or _QUESTION_START.match(x))
+    telling = " ".join(x for x in sentences if not (x.endswith("?") or _QUESTION_START.match(x)))
+    question = bool(asking)
+    asks_p = bool(_PRIORITY.search(asking))
+    asks_i = bool(_INTEREST.search(asking))
+    asks_f = bool(_FLEX.search(asking))
+    issues = _asked_issues(table, asking) if question else ()
+    shares = bool(_SHARE.search(telling))
+    accepts = offer is None and bool(_ACCEPT.search(norm) or _ACCEPT_ANY.search(norm))
+    walks = bool(_WALK.search(norm)) and not accepts
+    injection = bool(_INJECTION.search(norm))
+    good = asks_p or asks_i or asks_f or bool(issues)
+    position = (offer is None and not good and not accepts and not walks and not shares
+                and bool(_POSITION.search(norm) or not question))
+    return UserMove(
+        text=text, offer=offer, asks_priorities=asks_p, asks_interests=asks_i, asks_flex=asks_f,
+        asked_issues=issues, shares_priorities=shares, accepts=accepts, walks_away=walks,
+        done=bool(_DONE.search(norm)), rationale=bool(_RATIONALE.search(norm)), injection=injection,
+        position_only=position, question=question,
+    )
