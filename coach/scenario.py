@@ -89,7 +89,7 @@ class IssueSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _lengths(self) -> "IssueSpec":
+    def _lengths(self) -> IssueSpec:
         for party, row in self.points.items():
             if len(row) != len(self.options):
                 raise ValueError(
@@ -119,7 +119,7 @@ class Scenario(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _consistency(self) -> "Scenario":
+    def _consistency(self) -> Scenario:
         if len(self.parties) != 2:
             raise ValueError(f"needs exactly two parties, found {len(self.parties)}")
         party_ids = [p.id for p in self.parties]
@@ -177,7 +177,6 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     loc = list(first.get("loc", ()))
     parts: list[str] = []
-    data = first.get("input")
     for i, key in enumerate(loc):
         if key in ("issues", "parties") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
             continue
@@ -188,10 +187,9 @@ def _describe(error: ValidationError) -> str:
     where = ".".join(parts) if parts else "scenario"
     msg = first.get("msg", "invalid").removeprefix("Value error, ")
     if first.get("type") == "extra_forbidden":
-        msg = f"unknown key (allowed keys are listed in DESIGN.md 'Scenario format')"
+        msg = "unknown key (allowed keys are listed in DESIGN.md 'Scenario format')"
     elif first.get("type") == "missing":
         msg = "is required"
-    del data
     return msg if where == "scenario" else f"{where}: {msg}"
 
 
@@ -227,7 +225,7 @@ def parse_scenario_text(text: str, source: str = "scenario") -> Scenario:
     if not text.strip():
         raise ScenarioError(f"{source}: file is empty; write a scenario as in DESIGN.md 'Scenario format'")
     try:
-        raw = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+        raw = yaml.load(text, Loader=_NoAliasLoader)
     except ScenarioError as err:
         raise ScenarioError(f"{source}: {err}") from None
     except yaml.YAMLError as err:

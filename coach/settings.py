@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _api_key_fallback(self) -> "Settings":
+    def _api_key_fallback(self) -> Settings:
         if self.llm_api_key is None and os.environ.get("OPENAI_API_KEY"):
             object.__setattr__(self, "llm_api_key", SecretStr(os.environ["OPENAI_API_KEY"]))
         return self

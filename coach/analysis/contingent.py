@@ -7,11 +7,11 @@ bet with its OWN probabilities; when beliefs differ, both can expect to gain.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from coach.analysis.numbers import finite_number
 from coach.errors import AnalysisError
 
 _TOL = 1e-9
@@ -36,10 +36,10 @@ class ContingentResult:
 
 
 def _probabilities(name: str, values: Sequence[float], n: int) -> list[float]:
-    probs = [float(v) for v in values]
+    probs = [finite_number(f"{name}: each probability", v) for v in values]
     if len(probs) != n:
         raise AnalysisError(f"{name}: give one probability per outcome ({n}), got {len(probs)}")
-    if any(not math.isfinite(p) or p < 0 or p > 1 for p in probs):
+    if any(p < 0 or p > 1 for p in probs):
         raise AnalysisError(f"{name}: probabilities must be between 0 and 1")
     if abs(sum(probs) - 1) > 1e-6:
         raise AnalysisError(f"{name}: probabilities must add up to 1 (they add up to {sum(probs):g})")
@@ -80,9 +80,10 @@ def evaluate_contingent(
     names = tuple(str(o) for o in outcomes)
     if len(names) < 2:
         raise AnalysisError("outcomes: a contingent clause needs at least two outcomes")
-    pay = [float(x) for x in payments]
-    if len(pay) != len(names) or any(not math.isfinite(x) for x in pay):
+    pay = [finite_number("payments: each amount", x) for x in payments]
+    if len(pay) != len(names):
         raise AnalysisError(f"payments: give one finite amount per outcome ({len(names)})")
+    baseline = finite_number("baseline", baseline)
     p0 = _probabilities(f"beliefs of {parties[0]}", beliefs[0], len(names))
     p1 = _probabilities(f"beliefs of {parties[1]}", beliefs[1], len(names))
     ev0 = sum(p * x for p, x in zip(p0, pay)) - baseline

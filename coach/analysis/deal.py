@@ -47,7 +47,9 @@ def check_deal(
     """Score a package against the frontier.
 
     ``share_of_max`` = (deal total - sum of BATNAs) / (max joint - sum of BATNAs), ``None`` when
-    the denominator is 0; ``better_for_both`` = up to ``limit`` frontier points dominating the deal.
+    no package beats the BATNAs together (denominator 0 or negative: a ratio there would be
+    meaningless, e.g. above 1 for a deal worse than walking away); ``better_for_both`` = up to
+    ``limit`` frontier points dominating the deal.
     """
     points = pareto_frontier(table) if frontier is None else frontier
     scores = score(table, package)
@@ -56,7 +58,7 @@ def check_deal(
     better = dominating_points(scores, points)
     base = sum(table.batnas)
     denominator = best.total - base
-    share = None if abs(denominator) <= EPS else round((total - base) / denominator, DECIMALS)
+    share = None if denominator <= EPS else round((total - base) / denominator, DECIMALS)
     return DealCheck(
         scores=scores,
         total=total,

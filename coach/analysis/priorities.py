@@ -64,7 +64,7 @@ def ranks(options: Sequence[str], preference: Preference, where: str) -> list[fl
             return [(n - 1 - k) / (n - 1) for k in range(n)]
         raise AnalysisError(f"{where}: preference {preference!r} must be 'ascending', 'descending' "
                             "or a list of options best first")
-    order = [str(o) for o in preference]
+    order = list(dict.fromkeys(str(o) for o in preference))  # a repeated option counts once
     unknown = [o for o in order if o not in options]
     if unknown:
         raise AnalysisError(f"{where}: preferred option {unknown[0]!r} is not one of {list(options)}")
@@ -83,6 +83,7 @@ def table_from_priorities(
     items = [i if isinstance(i, IssuePriority) else _from_mapping(i) for i in issues]
     if not items:
         raise AnalysisError("issues: list at least one issue with its options")
+    _check_unique(items)
     weights = [[weight_of(i.ratings[p], f"issue '{i.id}' rating of {parties[p]}") for i in items] for p in (0, 1)]
     built = []
     for n, item in enumerate(items):
@@ -95,6 +96,18 @@ def table_from_priorities(
             points.append(tuple(round(scale * (1 - r), 6) for r in position))
         built.append(Issue(item.id, item.name or item.id, tuple(item.options), (points[0], points[1])))
     return Table(parties, tuple(built), (float(batnas[0]), float(batnas[1])))
+
+
+def _check_unique(items: Sequence[IssuePriority]) -> None:
+    """Issue ids and the options of each issue must be distinct: choices are looked up by name."""
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise AnalysisError(f"issue '{item.id}' is listed twice; give each issue once")
+        seen.add(item.id)
+        repeated = [o for n, o in enumerate(item.options) if o in item.options[:n]]
+        if repeated:
+            raise AnalysisError(f"issue '{item.id}': option {repeated[0]!r} is listed twice; give each option once")
 
 
 def _from_mapping(raw: Mapping[str, Any]) -> IssuePriority:

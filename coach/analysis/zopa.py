@@ -6,10 +6,10 @@ they will accept. Their reservation point may be a number or a range (uniform be
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from coach.analysis.numbers import finite_number, format_amount
 from coach.errors import AnalysisError
 
 Role = Literal["buyer", "seller"]
@@ -39,16 +39,6 @@ class ZopaResult:
         return asdict(self)
 
 
-def _finite(name: str, value: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise AnalysisError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise AnalysisError(f"{name} must be a finite number, got {value!r}")
-    return number
-
-
 def _probability(mine: float, low: float, high: float, role: str) -> float:
     """P(their reservation point leaves room) with their point uniform on [low, high]."""
     if high - low <= 0:
@@ -58,17 +48,13 @@ def _probability(mine: float, low: float, high: float, role: str) -> float:
     return min(1.0, max(0.0, share))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.2f}"
-
-
 def zopa(mine: float, theirs_low: float, theirs_high: float | None = None, role: Role = "buyer") -> ZopaResult:
     """ZOPA between my reservation point and theirs (a number, or a uniform range low..high)."""
     if role not in ("buyer", "seller"):
         raise AnalysisError(f"role must be 'buyer' or 'seller', got {role!r}")
-    mine = _finite("mine", mine)
-    low = _finite("theirs", theirs_low)
-    high = low if theirs_high is None else _finite("theirs (high end)", theirs_high)
+    mine = finite_number("mine", mine)
+    low = finite_number("theirs", theirs_low)
+    high = low if theirs_high is None else finite_number("theirs (high end)", theirs_high)
     if high < low:
         low, high = high, low
     probability = _probability(mine, low, high, role)
@@ -78,20 +64,20 @@ def zopa(mine: float, theirs_low: float, theirs_high: float | None = None, role:
     exists = (edge <= mine) if buyer else (edge >= mine)
     if not exists:
         gap = (low - mine) if buyer else (mine - high)
-        advice = (f"No ZOPA on this number alone: a gap of {_fmt(gap)}. Add issues (payment terms, "
+        advice = (f"No ZOPA on this number alone: a gap of {format_amount(gap)}. Add issues (payment terms, "
                   "volume, timing, scope, warranty) or a contingent clause so both sides can gain, "
                   "or improve your BATNA; do not cross your reservation point.")
         return ZopaResult(role, mine, low, high, False, None, None, 0.0, probability, mine,
-                          f"There is no zone to anchor in; state your position at your limit ({_fmt(mine)}) "
+                          f"There is no zone to anchor in; state your position at your limit ({format_amount(mine)}) "
                           "only if you want to close, otherwise explore other issues first.", gap, advice)
     zone_low, zone_high = (edge, mine) if buyer else (mine, edge)
     width = zone_high - zone_low
     margin = ANCHOR_MARGIN * width
     first = zone_low - margin if buyer else zone_high + margin
     side = "low" if buyer else "high"
-    rationale = (f"Open {side} at {_fmt(first)}: just beyond their most favourable likely reservation "
-                 f"point ({_fmt(edge)}), so the anchor is ambitious but can be justified; you can concede "
-                 f"across a zone of {_fmt(width)} up to your limit {_fmt(mine)}.")
+    rationale = (f"Open {side} at {format_amount(first)}: just beyond their most favourable likely reservation "
+                 f"point ({format_amount(edge)}), so the anchor is ambitious but can be justified; you can concede "
+                 f"across a zone of {format_amount(width)} up to your limit {format_amount(mine)}.")
     certain = probability >= 1.0
     advice = ("A ZOPA exists. Anchor first with a justified number, then trade concessions for value on other issues."
               if certain else

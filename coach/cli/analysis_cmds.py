@@ -88,9 +88,9 @@ def analysis_report(scenario_id: str, table: Table, choices: dict[str, str] | No
 
 
 def _num(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.2f}"
+    from coach.analysis.numbers import format_amount
+
+    return "-" if x is None else format_amount(x)
 
 
 def _package_text(package: dict[str, str]) -> str:

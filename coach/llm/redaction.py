@@ -17,7 +17,8 @@ REDACTED = "[REDACTED]"
 _PATTERNS = (
     re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"),  # OpenAI-style keys: sk-..., sk-proj-...
     re.compile(r"(?i)\bbearer\s+(?=[A-Za-z._\-~+/=]*\d)[A-Za-z0-9._\-~+/=]{8,}"),  # tokens carry digits
-    re.compile(r"(?i)\b(api[_-]?key|access[_-]?token|client[_-]?secret)(\s*[:=]\s*[\"']?)([^\s\"',}]{6,})"),
+    # key=value, key: value and JSON text ("api_key": "value"): the quote may close the key name.
+    re.compile(r"(?i)\b(api[_-]?key|access[_-]?token|client[_-]?secret)([\"']?\s*[:=]\s*[\"']?)([^\s\"',}]{6,})"),
 )
 _SECRET_KEY_NAMES = re.compile(
     r"(?i)^(.*api[_-]?key|authorization|password|passwd|client[_-]?secret|secret[_-]?key"

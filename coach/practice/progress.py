@@ -85,18 +85,25 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
+def _tag_list(value: Any) -> list[str]:
+    """Tags as a list of strings; one bare string is one tag (not one tag per character)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(t) for t in value]
+
+
 def hurt_tags(result: dict[str, Any]) -> list[str]:
     """The mistake tags of a role-play result: ``tags["hurt"]`` (or a plain list of tags)."""
-    tags = result.get("tags") or ()
-    if isinstance(tags, dict):
-        return [str(t) for t in tags.get("hurt") or ()]
-    return [str(t) for t in tags]
+    tags = result.get("tags")
+    return _tag_list(tags.get("hurt") if isinstance(tags, dict) else tags)
 
 
 def helped_tags(result: dict[str, Any]) -> list[str]:
     """The tags a role-play debrief counted as done well."""
-    tags = result.get("tags") or ()
-    return [str(t) for t in tags.get("helped") or ()] if isinstance(tags, dict) else []
+    tags = result.get("tags")
+    return _tag_list(tags.get("helped")) if isinstance(tags, dict) else []
 
 
 def mistakes(answers: Sequence[AnswerRecord], roleplays: Sequence[dict[str, Any]]) -> dict[str, int]:

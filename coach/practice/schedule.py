@@ -56,7 +56,8 @@ def make_scheduler() -> Scheduler:
 
 
 def rating_for(value: float, passed: bool) -> Rating:
-    """Answer quality -> FSRS rating: a miss is Again, a partial pass Hard, a pass Good, a perfect rubric Easy."""
+    """Answer quality -> FSRS rating: a clear miss (value < 0.5) is Again, a near miss Hard, a pass
+    Good. Easy is not used."""
     from fsrs import Rating
 
     if not passed:

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from coach.errors import CoachError
 
 # Modules that define tables on ``Base``; imported before ``create_all``.
 TABLE_MODULES = ("coach.store.chat", "coach.store.roleplay", "coach.store.practice")
@@ -28,19 +31,42 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cursor.close()
 
 
+def _parse_url(url: str) -> URL:
+    """The parsed URL, or a ``CoachError`` naming the setting to fix."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise CoachError(
+            f"database URL {url!r} is not valid: set COACH_DATABASE_URL to a SQLAlchemy URL such as "
+            "sqlite:///path/to/coach.db or postgresql+psycopg://user@host/db"
+        ) from None
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL (None for in-memory databases and other backends)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = (url.database or "").removeprefix("file:")  # URI form: sqlite:///file:path?uri=true
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
 class Database:
     """An engine plus a session factory; create one per process and pass it in."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        parsed = _parse_url(url)
+        sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, object] = {"future": True}
-        if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if sqlite:
+            path = _sqlite_file(parsed)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        self.engine: Engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
-        if url.startswith("sqlite"):
+        self.engine: Engine = create_engine(parsed, **kwargs)  # type: ignore[arg-type]
+        if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._created = False
@@ -55,8 +81,9 @@ class Database:
                     raise
         try:
             Base.metadata.create_all(self.engine)
-        except (OperationalError, ProgrammingError):
-            # Another process created the same tables between our check and our CREATE; retry once.
+        except (OperationalError, ProgrammingError, IntegrityError):
+            # Another process created the same tables between our check and our CREATE (PostgreSQL
+            # reports that as a unique violation on its catalog: IntegrityError); retry once.
             Base.metadata.create_all(self.engine)
         self._created = True
 

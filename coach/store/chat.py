@@ -237,16 +237,21 @@ class ChatStore:
 
     # -- deal sheets ----------------------------------------------------------------------
     def save_deal_sheet(self, session_id: str, data: dict[str, Any]) -> None:
-        """Replace the session's deal sheet (version + 1), committed."""
+        """Replace the session's deal sheet (version + 1), committed.
+
+        The session row is locked first (``FOR UPDATE``; SQLite locks the whole file anyway), so
+        two first saves of one session run one after the other instead of both inserting.
+        """
         clean = self.clean(data)
         with self.db.session() as s:
+            locked = s.scalar(select(ChatSessionRow.id).where(ChatSessionRow.id == session_id).with_for_update())
+            if locked is None:
+                raise UnknownSessionError(self._unknown(session_id))
             changed = s.execute(update(DealSheetRow).where(DealSheetRow.session_id == session_id)
                                 .values(data=clean, version=DealSheetRow.version + 1, updated_at=_now())
                                 .execution_options(synchronize_session=False))
             if changed.rowcount:  # type: ignore[attr-defined]
                 return
-            if s.get(ChatSessionRow, session_id) is None:
-                raise UnknownSessionError(self._unknown(session_id))
             s.add(DealSheetRow(session_id=session_id, data=clean, version=1, updated_at=_now()))
 
     def load_deal_sheet(self, session_id: str) -> dict[str, Any] | None:

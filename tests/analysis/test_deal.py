@@ -108,3 +108,11 @@ def test_deal_check_equals_brute_force(case: tuple[Table, Package]) -> None:
     assert check.value_left == pytest.approx(best_total - sum(d), abs=1e-9)
     for p in check.better_for_both:
         assert score(table, p.package) == p.scores
+
+
+def test_share_of_max_is_none_when_batnas_beat_every_package() -> None:
+    # Max joint 1 < BATNA sum 3: the old ratio (0 - 3) / (1 - 3) = 1.5 called a bad deal "150% of max".
+    table = Table(("p", "q"), (Issue("x", "X", ("a", "b"), ((1.0, 0.0), (0.0, 0.0))),), (1.5, 1.5))
+    check = check_deal(table, (1,))
+    assert check.share_of_max is None
+    assert check.value_left == 1.0 and not check.pareto_optimal

@@ -119,3 +119,35 @@ def test_priorities_errors() -> None:
         table_from_priorities(("a", "b"), [{"id": "x", "ratings": ["low", "low"]}])
     zero = table_from_priorities(("a", "b"), [IssuePriority("x", ("p", "q"), (0, "none"))])
     assert zero.issues[0].points == ((0.0, 0.0), (0.0, 0.0))
+
+
+def test_priorities_repeated_preference_counts_once() -> None:
+    # ["p", "q", "p"] used to count three levels (p=0, q=1/3, r=1) instead of p > q > r evenly.
+    once = table_from_priorities(("a", "b"), [IssuePriority("x", ("p", "q", "r"), ("high", "high"),
+                                                            (["p", "q"], "descending"))])
+    twice = table_from_priorities(("a", "b"), [IssuePriority("x", ("p", "q", "r"), ("high", "high"),
+                                                             (["p", "q", "p"], "descending"))])
+    assert twice.issues[0].points == once.issues[0].points == ((100.0, 50.0, 0.0), (100.0, 50.0, 0.0))
+
+
+@pytest.mark.parametrize(("issues", "message"), [
+    ([IssuePriority("x", ("p", "q"), ("low", "low")), IssuePriority("x", ("r", "s"), ("low", "low"))],
+     "issue 'x' is listed twice"),
+    ([IssuePriority("x", ("p", "q", "p"), ("low", "low"))], "issue 'x': option 'p' is listed twice"),
+])
+def test_priorities_reject_repeated_issues_and_options(issues: list[IssuePriority], message: str) -> None:
+    with pytest.raises(AnalysisError, match=message):
+        table_from_priorities(("a", "b"), issues)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"baseline": float("nan")}, "baseline must be a finite number"),
+    ({"payments": [1, "lots"]}, "payments: each amount must be a number"),
+    ({"beliefs": ([0.5, "half"], [0.5, 0.5])}, "each probability must be a number"),
+    ({"beliefs": ([0.5, float("nan")], [0.5, 0.5])}, "each probability must be a finite number"),
+])
+def test_contingent_bad_numbers_are_analysis_errors(kwargs: dict, message: str) -> None:
+    # A NaN baseline used to give NaN expected values silently; text raised a bare ValueError.
+    args = {"outcomes": ["a", "b"], "beliefs": ([0.5, 0.5], [0.4, 0.6]), "payments": [1, 2], **kwargs}
+    with pytest.raises(AnalysisError, match=message):
+        evaluate_contingent(**args)

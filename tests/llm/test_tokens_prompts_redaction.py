@@ -130,3 +130,13 @@ def test_negotiation_words_about_secrets_are_kept() -> None:
     assert redact_text(text) == text
     assert redact_secrets({"secret": "our real deadline", "what_not_to_reveal": ["budget"]}) == {
         "secret": "our real deadline", "what_not_to_reveal": ["budget"]}
+
+
+def test_key_inside_json_text_is_redacted() -> None:
+    # A dict dumped to text (an error message, a log line) used to keep the value: the closing
+    # quote of "api_key" stood between the name and the colon.
+    text = json.dumps({"api_key": "azure0123456789abcdef", "note": "ok"})
+    clean = redact_text(text)
+    assert "azure0123456789abcdef" not in clean
+    assert json.loads(clean) == {"api_key": REDACTED, "note": "ok"}
+    assert redact_text("{'access_token': 'tok9876543210'}") == "{'access_token': '[REDACTED]'}"

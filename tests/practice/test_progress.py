@@ -98,3 +98,19 @@ def test_mastery_and_mistakes_unit() -> None:
     assert mastery(answers, {}, ["meso", "batna"], now) == {"meso": 0, "batna": 0}  # no skill card: recall 0
     counts = mistakes(answers, [{"tags": ["no-meso", "no-meso"]}, {"tags": ["no-meso"]}])
     assert counts == {"no-meso": 2, "meso": 1, "package-deals": 1}
+
+
+@pytest.mark.parametrize(("tags", "hurt", "helped"), [
+    ({"hurt": "meso", "helped": "rationale"}, ["meso"], ["rationale"]),
+    ("meso", ["meso"], []),
+    (["meso", "batna"], ["meso", "batna"], []),
+    ({"hurt": None}, [], []),
+    (None, [], []),
+])
+def test_debrief_tags_accept_a_bare_string(tags: object, hurt: list[str], helped: list[str]) -> None:
+    # A single tag written as a string used to become one tag per character ("m", "e", "s", "o").
+    from coach.practice.progress import helped_tags, hurt_tags
+
+    result = {"scenario": "job-offer", "tags": tags}
+    assert hurt_tags(result) == hurt and helped_tags(result) == helped
+    assert mistakes([], [result]) == dict.fromkeys(hurt, 1)
