@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -80,21 +81,22 @@ def test_unknown_session_is_a_clear_error(store: ChatStore, action: str) -> None
     assert store.get_session(MISSING) is None
 
 
-def test_sigkill_mid_stream_loses_no_committed_turn(db_url: str) -> None:
-    proc = start_writer(db_url, "loop", "2", "0")
+def test_sigkill_mid_stream_loses_no_committed_turn(backend_url: str) -> None:
+    proc = start_writer(backend_url, "loop", "2", "0")
     reported: list[tuple[str, str, int]] = []
     assert proc.stdout is not None
     for line in proc.stdout:
-        _, sid, role, n = line.split()
-        reported.append((sid, role, int(n)))
+        _, sid, role, count = line.split()
+        reported.append((sid, role, int(count)))
         if len(reported) >= 60:
             break
     os.kill(proc.pid, signal.SIGKILL)  # while it keeps writing
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    store = ChatStore(Database(db_url))
+    db = Database(backend_url)
     sessions = {sid for sid, _, _ in reported}
-    stored = {sid: store.turns(sid) for sid in sessions}
+    stored = {sid: ChatStore(db).turns(sid) for sid in sessions}
+    db.dispose()
     for sid, role, n in reported:
         assert any(t["role"] == role and t["text"] == f"{role} {n}" for t in stored[sid]), (sid, role, n)
     for turns in stored.values():  # whatever made it is whole and gap-free
@@ -102,13 +104,15 @@ def test_sigkill_mid_stream_loses_no_committed_turn(db_url: str) -> None:
         assert all(t["text"] in (f"user {(t['seq'] + 1) // 2}", f"assistant {t['seq'] // 2}") for t in turns)
 
 
-def test_sigkill_while_model_thinks_keeps_the_user_message(db_url: str) -> None:
-    proc = start_writer(db_url, "midturn", "1", "0")
+def test_sigkill_while_model_thinks_keeps_the_user_message(backend_url: str) -> None:
+    proc = start_writer(backend_url, "midturn", "1", "0")
     assert proc.stdout is not None
     _, sid, turn_id = proc.stdout.readline().split()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    turns = ChatStore(Database(db_url)).turns(sid)
+    db = Database(backend_url)
+    turns = ChatStore(db).turns(sid)
+    db.dispose()
     assert [(t["id"], t["role"], t["text"], t["status"]) for t in turns] == [
         (int(turn_id), "user", "What should I ask first?", "pending")]
 
@@ -183,18 +187,32 @@ def test_api_keys_never_reach_the_database_file(tmp_path: Path) -> None:
     assert "[REDACTED]" in store.turns(sid)[0]["text"]
 
 
-def test_postgresql_by_url_if_available() -> None:
-    url = os.environ.get("COACH_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("set COACH_TEST_POSTGRES_URL=postgresql+<driver>://... (loopback) to run against PostgreSQL")
-    db = Database(url)
+@pytest.mark.postgres
+def test_postgresql_by_url(pg_schema_url: str) -> None:
+    """PostgreSQL works by URL: a real server (local throwaway, or COACH_TEST_POSTGRES_URL), tables in a
+    fresh schema, data visible from a second independent engine (a new process would see the same)."""
+    db = Database(pg_schema_url)
     db.create_all()
+    assert db.engine.dialect.name == "postgresql"
     store = ChatStore(db)
     sid = store.create_session(title="pg")
     store.add_user_turn(sid, "hello")
     store.add_assistant_turn(sid, "hi", {"citations": ["a#b"]})
     store.save_deal_sheet(sid, {"x": 1})
-    assert [t["seq"] for t in store.turns(sid)] == [1, 2] and store.load_deal_sheet(sid) == {"x": 1}
+    db.dispose()
+    again = Database(pg_schema_url)
+    reread = ChatStore(again)
+    turns = reread.turns(sid)
+    assert [(t["seq"], t["role"], t["text"], t["status"]) for t in turns] == [
+        (1, "user", "hello", "complete"), (2, "assistant", "hi", "complete")]
+    assert turns[1]["trace"] == {"citations": ["a#b"]} and reread.load_deal_sheet(sid) == {"x": 1}
+    with again.engine.connect() as conn:  # timestamps are stored with their zone (timestamptz)
+        kind = conn.execute(text("SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                                 "current_schema() AND table_name = 'chat_turns' AND column_name = 'created_at'"))
+        assert kind.scalar() == "timestamp with time zone"
+    created = datetime.fromisoformat(reread.get_session(sid)["created_at"])  # type: ignore[index]
+    assert created.utcoffset() is not None  # an instant, whatever the server's TimeZone setting
+    again.dispose()
 
 
 def test_recent_turns_are_the_last_ones_oldest_first(store: ChatStore) -> None:
