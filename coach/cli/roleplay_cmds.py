@@ -1,7 +1,9 @@
 """``coach roleplay`` (interactive or scripted rehearsal) and ``coach selfplay`` (a built-in negotiator).
 
 The counterparty's decisions come from the engine; an LLM (if configured) only phrases them.
-In a script, lines starting with ``/`` are commands: ``/rewind N``, ``/switch BRANCH``.
+In a script, lines starting with ``/`` are commands: ``/rewind N``, ``/switch BRANCH``, ``/plan WALK TARGET``
+(your walk-away and target in your points, scored as a skill) and ``/guess SHARE TOP,TOP`` (before the reveal:
+your share of the pie in percent and the other side's top issue ids, scored in the debrief's calibration).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import typer
 from coach.cli.common import fail, print_json, user_errors
 
 if TYPE_CHECKING:
+    from coach.roleplay.debrief import Calibration
     from coach.roleplay.session import RolePlaySession
 
 HELP = ("commands: /rewind N (restart from after turn N as a new branch), /branches, /switch NAME, "
-        "/state, /debrief, /quit")
+        "/plan WALK TARGET, /state, /debrief, /quit")
+SCRIPT_HELP = "script commands: /rewind N, /switch NAME, /plan WALK TARGET, /guess SHARE% TOP1,TOP2, /quit"
 
 
 def _model() -> Any:
@@ -55,11 +59,40 @@ def _command(session: RolePlaySession, line: str) -> str | None:
         return f"now on {session.current}"
     if name == "branches":
         return ", ".join(f"{b.name} ({len(b.turns)} turns)" for b in session.branches.values())
+    if name == "plan":
+        numbers = arg.split()
+        if len(numbers) != 2 or not all(_is_number(x) for x in numbers):
+            raise RolePlayError("/plan needs your walk-away and target in your points, e.g. /plan 3000 5000")
+        session.set_plan(float(numbers[0]), float(numbers[1]))
+        return f"plan recorded: walk-away {numbers[0]}, target {numbers[1]}"
     if name == "state":
         return f"phase: {session.phase}; turn {session.turn_count}; branch {session.current}"
     if name == "quit":
         return None
     return HELP
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _guess(session: RolePlaySession, arg: str) -> Calibration:
+    """``/guess 45 price,term``: own share of the pie in percent, then the other side's top issue ids."""
+    from coach.roleplay.debrief import Calibration
+    from coach.roleplay.session import RolePlayError
+
+    share, _, top = arg.strip().partition(" ")
+    share = share.rstrip("%")
+    ids = tuple(x.strip() for x in top.split(",") if x.strip())
+    known = [i.id for i in session.table.issues]
+    if not _is_number(share) or not 0 <= float(share) <= 100 or any(x not in known for x in ids):
+        raise RolePlayError(f"/guess needs your share of the pie in % (0-100) and their top issue ids from {known}, "
+                            "e.g. /guess 45 price,term")
+    return Calibration(float(share) / 100, ids)
 
 
 def _save(session: RolePlaySession) -> None:
@@ -75,18 +108,25 @@ def _save(session: RolePlaySession) -> None:
         db.dispose()
 
 
-def _run_script(session: RolePlaySession, script: Path) -> None:
+def _run_script(session: RolePlaySession, script: Path) -> Calibration | None:
+    """Play the script's lines; returns the calibration guess from a ``/guess`` line, if any."""
     if not script.is_file():
         fail(f"--script: no such file {script}; give a text file with one user line per line")
+    guess = None
     for raw in script.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("/"):
+        if line.startswith("/guess"):
+            guess = _guess(session, line[len("/guess"):])
+        elif line.startswith("/"):
+            if line.split()[0] not in ("/rewind", "/switch", "/plan", "/branches", "/state", "/quit"):
+                fail(f"--script: unknown command {line.split()[0]!r}; {SCRIPT_HELP}")
             if _command(session, line) is None:
                 break
-            continue
-        session.send(line)
+        else:
+            session.send(line)
+    return guess
 
 
 def _show_brief(session: RolePlaySession) -> None:
@@ -167,8 +207,7 @@ def roleplay(
             fail("--side is required with --script; name the party you play")
         session = _session(scenario, side, difficulty, seed, _model())
         if script is not None:
-            _run_script(session, script)
-            report = debrief(session)
+            report = debrief(session, _run_script(session, script))
         else:
             report = _interactive(session)
         if save:
@@ -180,16 +219,47 @@ def roleplay(
 
 
 def _print_report(session: RolePlaySession, report: dict[str, Any]) -> None:
-    for line in session.transcript():
-        typer.echo(f"{'you' if line['speaker'] == 'user' else 'them'}: {line['text']}")
-    typer.echo(f"\nagreement: {report['agreement']}  scores: {report['scores']}  joint: {report['joint']}")
-    typer.echo(f"share of max: {report['share_of_max']}  Pareto-optimal: {report['pareto_optimal']}  "
-               f"value left: {report['value_left']}")
+    for said in session.transcript():
+        typer.echo(f"{'you' if said['speaker'] == 'user' else 'them'}: {said['text']}")
+    for line in report_lines(session, report):
+        typer.echo(line)
+
+
+def report_lines(session: RolePlaySession, report: dict[str, Any]) -> list[str]:
+    """The debrief in words (the JSON has the same figures)."""
+    me, them = session.side, session.table.parties[session.other]
+    scores = report["scores"]
+    out = ["", "DEBRIEF"]
+    if report["agreement"]:
+        out.append("deal: " + "; ".join(f"{k}: {v}" for k, v in report["package"].items()))
+    else:
+        out.append(f"no deal ({report['ended_by'] or 'not finished'}): both sides take their alternatives")
+    out.append(f"you ({me}): {scores[me]:g} points, them ({them}): {scores[them]:g} points; "
+               f"joint {report['joint']:g} of a possible {report['max_joint']:g} (share of max: {report['share_of_max']})")
+    if report["agreement"] and not report["beats_own_batna"]:
+        out.append("WARNING: this deal is worth less to you than no deal; walking away was better.")
+    if report["pareto_optimal"]:
+        out.append("Pareto-optimal: no other package is better for both of you."
+                   + (f" The max-joint package has {report['value_left']:g} more joint points, but is worse for one of you."
+                      if report["value_left"] > 0 else ""))
+    else:
+        out.append(f"not Pareto-optimal: {report['value_left']:g} joint points left on the table. Packages better for both:")
     for p in report["better_for_both"]:
-        typer.echo(f"  better for both: {p['package']} -> {p['scores']}")
-    typer.echo("helped: " + ", ".join(t["tag"] for t in report["skills"]["helped"]))
-    typer.echo("hurt: " + ", ".join(t["tag"] for t in report["skills"]["hurt"]))
-    typer.echo("read: " + ", ".join(report["citations"]))
+        gain_me, gain_them = p["scores"][me] - scores[me], p["scores"][them] - scores[them]
+        words = "; ".join(f"{k}: {v}" for k, v in p["package"].items())
+        out.append(f"  - {words} (you +{gain_me:g}, them +{gain_them:g})")
+    for kind in ("helped", "hurt"):
+        out.extend(f"{kind}: {t['tag']}: {t['why']}" for t in report["skills"][kind])
+    calibration = report.get("calibration")
+    if calibration:
+        out.append("calibration: " + ", ".join(f"{k}={v}" for k, v in calibration.items()))
+    if len(report["branches"]) > 1:
+        out.append("branches:")
+        out.extend(f"  {b['branch']} (from turn {b['from_turn']}): agreement={b['agreement']} "
+                   f"you {b['scores'][me]:g}, them {b['scores'][them]:g}, share of max {b['share_of_max']}, "
+                   f"Pareto-optimal {b['pareto_optimal']}" for b in report["branches"])
+    out.append("read: " + ", ".join(report["citations"]))
+    return out
 
 
 def selfplay(

@@ -51,6 +51,7 @@ PROFILES = {
     "hard": Profile(beta=0.35, deadline=10, floor_share=0.50, patience=2, full_reveal=False, question_rate=0.35),
 }
 HARD_QUESTIONS = ("budget", "alternative", "final", "why_issue", "deadline")
+AFTER_OFFER = ("final", "why_issue")  # only make sense once the user has put an offer on the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,15 @@ class Decision:
     question_issue: str | None = None
     completed_partial: bool = False
     agreement: bool = False
+    repeated: bool = False  # the counter is the same package as its previous counter
+    confirmed: bool = False  # the user accepted its standing counter (not its acceptance of a user offer)
+    acknowledge: bool = False  # the user shared their priorities
+    clarify: bool = False  # the user tried an offer that names no option of the table
+    clarify_issues: tuple[str, ...] = ()  # the issues that offer named (all issues when it named none)
+    on_final: bool = False  # answers "is that your final offer?"
+    on_alternative: bool = False  # answers the user's mention of an alternative
+    probe: bool = False  # the deflection is of a plain question about its limits, not of an attack
+    stuck_on: tuple[str, ...] = ()  # issue ids the user keeps haggling over alone while its counter stands
 
     def to_dict(self, table: Table | None = None) -> dict[str, Any]:
         """JSON-ready; with a table the package is named ``{issue id: option}``."""
@@ -247,7 +257,11 @@ class Counterparty:
         reveals = self.reveals(state, move)
         state = self._remember(state, reveals, move)
         common: dict[str, Any] = {"reveals": tuple(reveals), "deflect": move.injection,
-                  "vague": move.position_only and not reveals}
+                                  "vague": move.position_only and not reveals,
+                                  "acknowledge": move.shares_priorities, "clarify": move.unclear_offer,
+                                  "clarify_issues": tuple(self.table.issues[n].id for n in move.unclear_issues),
+                                  "probe": move.limit_probe, "on_final": move.asks_final,
+                                  "on_alternative": move.mentions_alternative}
         if move.walks_away and move.offer is None:
             return replace(state, outcome="user_walked", agreement=None), Decision("closed", **common)
         if state.agreement is not None:
@@ -257,7 +271,7 @@ class Counterparty:
         elif move.accepts and state.last_counter is not None and self.value(state.last_counter) >= self.batna - EPS:
             agreed = state.last_counter
             state = replace(state, agreement=agreed, outcome="agreement")
-            decision = Decision("accept", package=agreed, agreement=True, **common)
+            decision = Decision("accept", package=agreed, agreement=True, confirmed=True, **common)
         elif state.turns >= MAX_USER_TURNS:
             state = replace(state, outcome="timeout")
             decision = Decision("walk_away", **common)
@@ -288,9 +302,13 @@ class Counterparty:
             state = replace(state, outcome="walked_away")
             return state, Decision("walk_away", meso_choice=meso, reciprocity=mood, **common)
         counter = chosen if partial and self.acceptable(chosen, tau) else self.counter(tau, chosen)
+        repeated = counter == state.last_counter
+        named = sorted(move.offer.mentioned())
+        haggling = repeated and partial and not move.offer.is_meso and len(named) <= 2
+        stuck = tuple(self.table.issues[n].id for n in named) if haggling else ()
         state = replace(state, last_counter=counter)
         return state, Decision("counter", package=counter, meso_choice=meso, reciprocity=mood,
-                               completed_partial=partial, **common)
+                               completed_partial=partial, repeated=repeated, stuck_on=stuck, **common)
 
     def _post_settlement(self, state: CounterpartyState, move: UserMove,
                          common: dict[str, Any]) -> tuple[CounterpartyState, Decision]:
@@ -335,8 +353,9 @@ class Counterparty:
         for n in asked:
             option = self.table.issues[n].options[self.preferred_option(n)]
             out.append(Reveal("preference", (ids[n],), (self.level(n),), option=option))
-        if move.shares_priorities and not out and self.profile.full_reveal:
-            out.append(Reveal("top", (ids[order[0]],), (self.level(order[0]),)))
+        told = any(k.startswith(("ranking:", "top:")) for k in state.revealed)
+        if move.shares_priorities and not out and self.profile.full_reveal and not told:
+            out.append(Reveal("top", (ids[order[0]],), (self.level(order[0]),)))  # reciprocates, once
         return out
 
     def _remember(self, state: CounterpartyState, reveals: list[Reveal], move: UserMove) -> CounterpartyState:
@@ -347,16 +366,17 @@ class Counterparty:
     def _maybe_question(self, state: CounterpartyState, decision: Decision,
                         move: UserMove) -> tuple[CounterpartyState, Decision]:
         """Sometimes ask the user a hard question (budget, alternative, 'is that final?')."""
-        if decision.action not in ("counter", "answer") or move.injection:
+        if decision.action not in ("counter", "answer") or move.injection or move.asks_final:
             return state, decision
         rng = self.rng(state.turns)
         if rng.random() >= self.profile.question_rate:
             return state, decision
-        left = [q for q in HARD_QUESTIONS if q not in state.asked] or list(HARD_QUESTIONS)
+        fits = [q for q in HARD_QUESTIONS if q not in AFTER_OFFER or state.last_user is not None]
+        left = [q for q in fits if q not in state.asked] or fits
         key = left[rng.randrange(len(left))]
         issue = None
-        if key == "why_issue":
-            ref = state.last_user or self.fill(state)
+        if key == "why_issue" and state.last_user is not None:
+            ref = state.last_user
             losses = [(self.table.issues[n].points[self.me][self.preferred_option(n)]
                        - self.table.issues[n].points[self.me][o], -n) for n, o in enumerate(ref)]
             issue = self.table.issues[-max(losses)[1]].id

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from coach.domain import Package, Table
+from coach.domain import Issue, Package, Table
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ _LETTER_MARK = re.compile(r"(?:^|(?<=[\s;|]))\(?[a-e1-5]\)\s", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])\$?(\d+(?:\.\d+)?)\s*(k|m)?(?![\w])", re.IGNORECASE)
 _NUMERIC_OPTION = re.compile(r"^\$?\d+(?:\.\d+)?\s*(?:k|m|%)?$")
 NAME_WINDOW = 48  # characters after an issue name within which an option is attached to that issue
+FOLLOW_WINDOW = 16  # characters after a number within which an issue name attaches it ("4 remote days")
+NONE_OPTIONS = ("none", "no", "nothing", "not included", "$0", "0")
 
 
 class OfferError(CoachError):
@@ -168,8 +170,7 @@ def _name_positions(table: Table, segment: str) -> dict[int, list[int]]:
     """Issue index -> end positions of mentions of its name or id in ``segment``."""
     found: dict[int, list[int]] = {}
     for n, issue in enumerate(table.issues):
-        keys = {normalize(issue.name), issue.id.replace("-", " "), issue.id}
-        keys |= {w for w in normalize(issue.name).split() if len(w) > 4}
+        keys = _issue_keys(issue)
         ends = sorted({pos + len(k) for k in keys for pos in _find(segment, k)})
         if ends:
             found[n] = ends
@@ -215,20 +216,54 @@ def _text_matches(table: Table, segment: str, names: dict[int, list[int]]) -> di
     return chosen
 
 
+def _issue_keys(issue: Issue) -> set[str]:
+    """Ways a message names an issue: its name, its id, and the longer words of its name."""
+    return ({normalize(issue.name), issue.id.replace("-", " "), issue.id}
+            | {w for w in normalize(issue.name).split() if len(w) > 4})
+
+
+def _named_right_after(issue: Issue, segment: str, end: int) -> bool:
+    """True when the issue is named within a few words after position ``end`` ("4 remote days")."""
+    after = segment[end:end + FOLLOW_WINDOW]
+    return any(_find(after, k) for k in _issue_keys(issue))
+
+
+def _covered(table: Table, segment: str, chosen: dict[int, tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans of the option texts already matched (their digits are not free numbers)."""
+    return [(pos, pos + len(normalize(table.issues[n].options[o]))) for n, (o, pos) in chosen.items() if pos >= 0]
+
+
 def _number_matches(table: Table, segment: str, names: dict[int, list[int]],
                     chosen: dict[int, tuple[int, int]]) -> None:
     """Fill issues from bare numbers: exact option numbers, attached to a nearby issue name if shared."""
+    covered = _covered(table, segment, chosen)
     for match in _NUMBER.finditer(segment):
+        if any(a <= match.start() < b for a, b in covered):
+            continue  # the "2" of "in 2 weeks" is part of a matched option, not a second number
         value = float(match.group(1)) * {"k": 1000, "m": 1_000_000}.get((match.group(2) or "").lower(), 1)
         owners = [(n, o) for n, issue in enumerate(table.issues) if n not in chosen
                   for o, opt in enumerate(issue.options) if number_of(opt) == value
-                  and (_NUMERIC_OPTION.match(normalize(opt)) or _nearest_issue(names, [n], match.start()) is not None)]
+                  and (_NUMERIC_OPTION.match(normalize(opt)) or _nearest_issue(names, [n], match.start()) is not None
+                       or _named_right_after(issue, segment, match.end()))]
         if not owners:
             continue
         issues = [n for n, _ in owners]
         n = issues[0] if len(set(issues)) == 1 else _nearest_issue(names, issues, match.start())
         if n is not None and n not in chosen:
             chosen[n] = (dict(owners)[n], match.start())
+
+
+def _none_matches(table: Table, segment: str, chosen: dict[int, tuple[int, int]]) -> None:
+    """"no signing bonus" / "without a bonus" picks an issue's "None" option."""
+    for n, issue in enumerate(table.issues):
+        nothing = [o for o, opt in enumerate(issue.options) if normalize(opt) in NONE_OPTIONS]
+        if n in chosen or not nothing:
+            continue
+        for key in _issue_keys(issue):
+            hit = re.search(r"\b(?:no|without(?: an?| any)?|zero)\s+" + re.escape(key) + r"\b", segment)
+            if hit:
+                chosen[n] = (nothing[0], hit.start())
+                break
 
 
 def parse_segment(table: Table, segment: str) -> PartialPackage:
@@ -243,6 +278,7 @@ def parse_segment(table: Table, segment: str) -> PartialPackage:
             if option is not None:
                 chosen[n] = (option, segment.find(part))
     _number_matches(table, segment, names, chosen)
+    _none_matches(table, segment, chosen)
     return tuple(chosen[n][0] if n in chosen else None for n in range(len(table.issues)))
 
 

@@ -37,6 +37,21 @@ COUNTER = (
 )
 ACCEPT = ("That works for us. We have a deal: {package}.", "Agreed. Let's go with {package}.",
           "Good, we can accept that: {package}.")
+CONFIRM = ("Great, we have a deal: {package}.", "Excellent. Then it's agreed: {package}. Thanks for working through it with me.",
+           "Good. Deal, then: {package}.")
+REPEAT = ("We're still where we were: {package}.", "I can't move further yet. It's still {package}.",
+          "That doesn't change our position: {package}.")
+SINGLE_COUNTER = ("I could do {package}.", "The best I can do right now is {package}.", "Let's say {package}.",
+                  "I'd need {package}.")
+ACKNOWLEDGE = ("Thanks, that's helpful to know.", "Good to know what matters to you.",
+               "Thanks for being open about that; it helps.")
+CLARIFY = ("Make that concrete for me: what exactly would you want on {issues}?",
+           "Possibly, but put some specifics on it. Which options on {issues} do you have in mind?")
+FIRM = ("It's where we are today. If you can move on something, so can we.",
+        "For now, yes. Show me some movement and we'll see what we can do.",
+        "It's not carved in stone, but I need a reason to move.")
+ALTERNATIVE = ("That's your call, of course. What would it take to get this done with us?",
+               "Understood, and you should weigh it. What would make our deal the better one for you?")
 IMPROVE = ("Yes, we prefer that version. Let's update the deal: {package}.",
            "That alternative is better for us too, so let's switch: {package}.")
 KEEP = ("Thanks, but we'd rather keep what we agreed.", "We're happy with the deal as it stands.")
@@ -50,6 +65,11 @@ VAGUE = ("I hear you, but we have constraints too.", "That's going to be difficu
 DEFLECT = ("I'm not going to share our internal numbers or instructions. Let's talk about what would work for both of us.",
            "Nice try, but our internal figures stay internal. What matters most to you here?",
            "I can't go into our internal limits. Tell me what you need and why, and we'll see.")
+PROBE = ("I'm not going to negotiate against myself. What would you offer?",
+         "You'll understand I keep that to myself. What did you have in mind?",
+         "If I told you that, we'd both know where this ends. Make me an offer.")
+STUCK = ("Moving only on {issues} isn't getting us closer. What else matters to you here?",
+         "We keep going back and forth on {issues}. Is there anything else that would make this work for you?")
 NUDGE = ("What would you propose?", "Where would you like to go from here?", "What are you thinking?")
 QUESTIONS = {
     "budget": "What's your budget for this, honestly?",
@@ -89,28 +109,58 @@ def template_text(table: Table, decision: Decision, party: PartySpec, turn: int,
     pick = lambda options: options[rng.randrange(len(options))]
     parts: list[str] = []
     if decision.deflect:
-        parts.append(pick(DEFLECT))
+        parts.append(pick(PROBE if decision.probe else DEFLECT))
+    if decision.acknowledge:
+        parts.append(pick(ACKNOWLEDGE))
+    if decision.on_final and decision.action == "answer":
+        parts.append(pick(FIRM))
+    if decision.on_alternative and decision.action == "answer":
+        parts.append(pick(ALTERNATIVE))
+    if decision.clarify and decision.action == "answer":
+        named = _names(table, decision.clarify_issues) if decision.clarify_issues else [i.name for i in table.issues]
+        parts.append(pick(CLARIFY).format(issues=_listing(named)))
     parts.extend(reveal_text(table, r) for r in decision.reveals)
-    if decision.vague and decision.action == "answer":
+    if decision.vague and decision.action == "answer" and not (decision.deflect or decision.on_alternative):
         parts.append(pick(VAGUE))
     parts.append(_action_text(table, decision, pick))
+    if decision.stuck_on and not decision.hard_question:
+        parts.append(pick(STUCK).format(issues=_listing(_names(table, decision.stuck_on))))
     if decision.hard_question:
         issue = _names(table, [decision.question_issue])[0] if decision.question_issue else "that"
         parts.append(QUESTIONS[decision.hard_question].format(issue=issue))
     return " ".join(p for p in parts if p).strip()
 
 
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _package_words(table: Table, package: Package) -> str:
+    """A package in words: the bare option for a one-issue table ("$7,800"), else ``Issue: option; ...``."""
+    if len(table.issues) == 1:
+        return table.issues[0].options[package[0]]
+    return describe_package(table, package)
+
+
+def _counter_text(decision: Decision, package: str, single: bool, pick) -> str:  # type: ignore[no-untyped-def]
+    if decision.repeated:
+        lead = "I appreciate the movement, but " if decision.reciprocity == "warmer" else ""
+        line = pick(REPEAT).format(package=package)
+        return lead + (line[0].lower() + line[1:] if lead else line)
+    mood = {"warmer": pick(WARMER), "cooler": pick(COOLER)}.get(decision.reciprocity, "")
+    rest = "To make it a whole deal, here is how the rest would look. " if decision.completed_partial and not single else ""
+    return mood + rest + pick(SINGLE_COUNTER if single else COUNTER).format(package=package)
+
+
 def _action_text(table: Table, decision: Decision, pick) -> str:  # type: ignore[no-untyped-def]
-    package = describe_package(table, decision.package) if decision.package is not None else ""
+    package = _package_words(table, decision.package) if decision.package is not None else ""
     prefix = ""
     if decision.meso_choice is not None:
         prefix = f"Of your options, number {decision.meso_choice + 1} is closest to what we need. "
     if decision.action == "counter":
-        mood = {"warmer": pick(WARMER), "cooler": pick(COOLER)}.get(decision.reciprocity, "")
-        rest = "On the points you didn't mention, we'd need the rest as follows. " if decision.completed_partial else ""
-        return prefix + mood + rest + pick(COUNTER).format(package=package)
+        return prefix + _counter_text(decision, package, len(table.issues) == 1, pick)
     if decision.action == "accept":
-        return prefix + pick(ACCEPT).format(package=package)
+        return prefix + pick(CONFIRM if decision.confirmed else ACCEPT).format(package=package)
     if decision.action == "improve":
         return prefix + pick(IMPROVE).format(package=package)
     if decision.action == "keep":
@@ -119,7 +169,9 @@ def _action_text(table: Table, decision: Decision, pick) -> str:  # type: ignore
         return pick(WALK)
     if decision.action == "closed":
         return pick(CLOSED)
-    return "" if decision.reveals or decision.vague or decision.deflect else pick(NUDGE)
+    quiet = (decision.reveals or decision.vague or decision.deflect or decision.acknowledge or decision.clarify
+             or decision.on_final or decision.on_alternative)
+    return "" if quiet else pick(NUDGE)
 
 
 def opening_text(party: PartySpec, seed: int) -> str:

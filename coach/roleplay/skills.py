@@ -1,6 +1,7 @@
 """Skill tags for the debrief: which distributive and integrative habits helped or hurt.
 
-Distributive: set a walk-away and target, ambitious first offer, rationale, concession size and pace.
+Distributive: set a walk-away and target, ambitious first offer, rationale, concession size and pace,
+kept the bottom line private, and (the first thing to check) a deal that beats the user's BATNA.
 Integrative: asked about interests and priorities, shared own priorities, package offers instead of
 issue by issue, MESO used, logrolled, left a compatible issue on the table. Each tag says why, from
 the turns and the engine's figures; single-issue scenarios get the distributive tags only.
@@ -24,6 +25,8 @@ BIG_CONCESSION = 0.25  # one concession larger than this share of the own range 
 
 CITATIONS: dict[str, tuple[str, ...]] = {
     "walk-away-and-target": ("batna#how-to-do-it", "reservation-point#how-to-do-it"),
+    "beat-your-batna": ("batna#what-it-is", "reservation-point#how-to-do-it"),
+    "kept-bottom-line-private": ("reservation-point#common-mistakes", "claiming-value#how-to-do-it"),
     "ambitious-first-offer": ("first-offers-anchoring#how-to-do-it",),
     "rationale": ("first-offers-anchoring#phrases-to-say",),
     "concession-pace": ("claiming-value#how-to-do-it",),
@@ -47,14 +50,16 @@ def distributive_tags(table: Table, user: int, branch: Branch, dance: list[dict[
     planned = plan.walk_away is not None and plan.target is not None
     _tag(out, planned, "walk-away-and-target", "distributive",
          "set a walk-away and a target before negotiating" if planned else "no walk-away and target set beforehand")
+    told = [t.index for t in branch.turns if t.move.reveals_limit]
+    if told:
+        _tag(out, False, "kept-bottom-line-private", "distributive",
+             f"turn {told[0]}: you told them your limit, so they can hold out for exactly that")
     best = sum(max(i.points[user]) for i in table.issues)
     span = max(EPS, best - table.batnas[user])
-    offers = [step for step in dance]
-    if offers:
-        first = (offers[0]["own"] - table.batnas[user]) / span
+    if dance:
+        first, why = _first_offer_share(table, user, branch, dance[0], span)
         verdict = True if first >= AMBITIOUS else False if first < TIMID else None
-        _tag(out, verdict, "ambitious-first-offer", "distributive",
-             f"first offer kept {first:.0%} of the way from your walk-away to your best")
+        _tag(out, verdict, "ambitious-first-offer", "distributive", why)
     offer_turns = [t for t in branch.turns if t.offered]
     if offer_turns:
         reasons = any(t.move.rationale for t in offer_turns)
@@ -69,6 +74,23 @@ def distributive_tags(table: Table, user: int, branch: Branch, dance: list[dict[
         why = ("concessions were small and shrinking" if ok else
                "a single concession gave away a large share" if too_big else "concessions grew instead of shrinking")
         _tag(out, ok, "concession-pace", "distributive", why)
+
+
+def _first_offer_share(table: Table, user: int, branch: Branch, step: dict[str, Any], span: float) -> tuple[float, str]:
+    """How ambitious the first offer was, and why. A partial offer is judged on the issues it named
+    (the rest was filled in from the other side's position, which says nothing about the user's anchor)."""
+    turn = next(t for t in branch.turns if t.index == step["turn"])
+    offer = turn.move.offer
+    if offer is not None and not offer.is_complete() and turn.effective is not None:
+        named = sorted(offer.mentioned())
+        rows = [table.issues[n].points[user] for n in named]
+        low, high = sum(min(r) for r in rows), sum(max(r) for r in rows)
+        got = sum(r[turn.effective[n]] for r, n in zip(rows, named))
+        share = (got - low) / max(EPS, high - low)
+        names = ", ".join(table.issues[n].name for n in named)
+        return share, f"first offer asked for {share:.0%} of the best you could get on {names}"
+    share = (step["own"] - table.batnas[user]) / span
+    return share, f"first offer kept {share:.0%} of the way from your walk-away to your best"
 
 
 def integrative_tags(table: Table, user: int, branch: Branch, dance: list[dict[str, Any]],
@@ -114,6 +136,10 @@ def skill_tags(table: Table, user: int, branch: Branch, dance: list[dict[str, An
                plan: Plan) -> dict[str, list[dict[str, str]]]:
     """``{"helped": [...], "hurt": [...]}``, each ``{"tag", "kind", "why"}``."""
     out: dict[str, list[dict[str, str]]] = {"helped": [], "hurt": []}
+    if result["agreement"] and not result["beats_own_batna"]:
+        _tag(out, False, "beat-your-batna", "distributive",
+             f"you agreed to a deal worth {result['scores'][table.parties[user]]:g} points to you, "
+             f"less than your no-deal alternative ({table.batnas[user]:g}); walking away was better")
     distributive_tags(table, user, branch, dance, plan, out)
     if len(table.issues) > 1:
         integrative_tags(table, user, branch, dance, result, out)

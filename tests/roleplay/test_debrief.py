@@ -89,7 +89,8 @@ def test_citations_point_at_existing_corpus_sections(saas) -> None:
     if missing and len(docs) < 20:
         pytest.skip(f"knowledge corpus still being written: {missing}")
     assert not missing
-    headings = {"how-to-do-it": "## How to do it", "what-it-is": "## What it is", "phrases-to-say": "## Phrases to say"}
+    headings = {"how-to-do-it": "## How to do it", "what-it-is": "## What it is", "phrases-to-say": "## Phrases to say",
+                "common-mistakes": "## Common mistakes"}
     for c in ids:
         doc, section = c.split("#")
         assert headings[section] in docs[doc]
