@@ -22,27 +22,37 @@ SNIPPET_CHARS = 320
 
 @contextmanager
 def _progress_bar(label: str, always: bool) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, shown when there is something to embed (or ``always``)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """A rich progress bar on stderr, shown when there is something to embed (or ``always``).
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=not always)
-    task: list[Any] = []
+    rich is imported only when the bar is shown: a ``coach search`` on an up-to-date index never
+    pays for it.
+    """
+    bar: list[Any] = []  # [Progress, task id] once started
 
     def update(done: int, total: int) -> None:
-        if not task:
+        if not bar:
             if total == 0 and not always:
                 return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=not always)
             progress.start()
-            task.append(progress.add_task(label, total=max(total, 1)))
-        progress.update(task[0], completed=done if total else 1, total=max(total, 1))
+            bar.extend([progress, progress.add_task(label, total=max(total, 1))])
+        bar[0].update(bar[1], completed=done if total else 1, total=max(total, 1))
 
     try:
         yield update
     finally:
-        if task:
-            progress.stop()
+        if bar:
+            bar[0].stop()
 
 
 def _open(rebuild: bool, corpus: Path | None, always_show: bool) -> KnowledgeBase:

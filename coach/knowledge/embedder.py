@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ _HEADS = 12
 _LAYERS = 6
 _LN_EPS = 1e-12
 _GELU_BLOCK = 32768  # elements per in-place GELU block (stays in cache)
+_INV_P = 1.0 / (0.3275911 * 0.7071067811865476)  # A&S 7.1.26's p, for z = |x| / sqrt 2
 _REQUIRED_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 
 
@@ -85,6 +86,7 @@ def _gelu_block_loop(part: NDArray[np.float32]) -> None:
     import numpy as np
 
     f32 = np.float32
+    inv_p = f32(_INV_P)
     size = min(_GELU_BLOCK, part.size)
     a_buf, t_buf, e_buf = (np.empty(size, dtype=np.float32) for _ in range(3))
     for start in range(0, part.size, _GELU_BLOCK):
@@ -94,9 +96,8 @@ def _gelu_block_loop(part: NDArray[np.float32]) -> None:
         np.multiply(a, a, out=e)
         e *= f32(-0.5)
         np.exp(e, out=e)  # exp(-z^2) with z = |x| / sqrt 2
-        np.multiply(a, f32(0.3275911 * 0.7071067811865476), out=t)
-        t += f32(1.0)
-        np.reciprocal(t, out=t)
+        np.add(a, inv_p, out=t)  # t = 1 / (1 + p z) computed as (1/p) / (1/p + |x|)
+        np.divide(inv_p, t, out=t)
         e *= t
         poly = t * f32(0.5 * 1.061405429)  # 0.5 folded into the coefficients
         poly += f32(0.5 * -1.453152027)
@@ -163,32 +164,56 @@ def _single_threaded_blas() -> Iterator[None]:
 
 
 def _layer_norm(x: NDArray[np.float32], weight: NDArray[np.float32], bias: NDArray[np.float32]) -> NDArray[np.float32]:
+    """LayerNorm over the last axis, in place on ``x`` (a fresh activation buffer)."""
+    import numpy as np
+
     mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axis=-1, keepdims=True)
-    centred /= (var + _LN_EPS) ** 0.5
-    centred *= weight
-    centred += bias
-    return centred
+    x -= mean
+    var = np.einsum("ij,ij->i", x, x)[:, None]
+    var *= np.float32(1.0 / x.shape[-1])
+    var += np.float32(_LN_EPS)
+    np.sqrt(var, out=var)
+    x /= var
+    x *= weight
+    x += bias
+    return x
 
 
-def _attention(qkv: NDArray[np.float32], bias: NDArray[np.float32] | None) -> NDArray[np.float32]:
-    """Multi-head self-attention for ``qkv`` shaped (batch, width, 3, heads, d_head), query pre-scaled.
+def _attention(qkv: NDArray[np.float32], lengths: Sequence[int]) -> NDArray[np.float32]:
+    """Multi-head self-attention over packed sequences, query pre-scaled.
 
-    The softmax is normalised after multiplying by the values (d_head columns instead of width).
+    ``qkv`` is (tokens, 3 * 384) for the sequences of ``lengths`` laid end to end (no padding, so
+    no mask); attention runs per sequence, all heads at once.
     """
     import numpy as np
 
-    batch, width = qkv.shape[:2]
-    q, k, v = qkv.transpose(2, 0, 3, 1, 4)
-    scores = q @ k.transpose(0, 1, 3, 2)
-    if bias is not None:
-        scores += bias
+    d_head = DIMENSIONS // _HEADS
+    out = np.empty((qkv.shape[0], DIMENSIONS), dtype=np.float32)
+    values = np.ones((_HEADS, max(lengths), d_head + 1), dtype=np.float32)
+    start = 0
+    for n in lengths:
+        q, k, v = qkv[start : start + n].reshape(n, 3, _HEADS, d_head).transpose(1, 2, 0, 3)
+        values[:, :n, :d_head] = v  # the extra column of ones makes the matmul return the row sums
+        context = _softmax_times(q, k, values[:, :n])
+        out[start : start + n].reshape(n, _HEADS, d_head)[...] = context.transpose(1, 0, 2)
+        start += n
+    return out
+
+
+def _softmax_times(q: NDArray[np.float32], k: NDArray[np.float32], values: NDArray[np.float32]
+                   ) -> NDArray[np.float32]:
+    """``softmax(q k^T) @ v`` per head, with ``values`` = [v | 1].
+
+    The softmax is normalised after the product (d_head columns instead of the sequence length);
+    the column of ones yields the row sums from the same matmul.
+    """
+    import numpy as np
+
+    scores = q @ k.transpose(0, 2, 1)
     scores -= scores.max(axis=-1, keepdims=True)
     np.exp(scores, out=scores)
-    context = scores @ v
-    context /= scores.sum(axis=-1, keepdims=True)
-    return context.transpose(0, 2, 1, 3).reshape(batch * width, DIMENSIONS)
+    context = scores @ values
+    return np.asarray(context[:, :, :-1] / context[:, :, -1:], dtype=np.float32)
 
 
 class MiniLMEmbedder:
@@ -196,12 +221,18 @@ class MiniLMEmbedder:
 
     Thread-safe lazy loading; ``embedded_texts`` counts texts embedded so far (tests use it to
     check that re-indexing only re-embeds changed chunks).
+
+    Texts are packed without padding: the dense layers run on the concatenated tokens of a
+    group of texts (about ``batch_tokens`` of them), attention runs per text. Groups are encoded
+    on a small thread pool, each thread with single-threaded BLAS.
     """
 
-    def __init__(self, path: Path | None = None, max_tokens: int = MAX_TOKENS, batch_size: int = 32) -> None:
+    def __init__(self, path: Path | None = None, max_tokens: int = MAX_TOKENS, batch_size: int = 32,
+                 batch_tokens: int = 2048) -> None:
         self._path = path
         self.max_tokens = max_tokens
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # kept for callers; grouping is by ``batch_tokens``
+        self.batch_tokens = batch_tokens
         self.embedded_texts = 0
         self._lock = threading.Lock()
         self._weights: dict[str, Any] | None = None
@@ -214,14 +245,15 @@ class MiniLMEmbedder:
         return self._weights, self._tokenizer
 
     def preload(self) -> None:
-        """Load the weights now (e.g. on a background thread) instead of on the first ``embed``."""
+        """Load the weights now instead of on the first ``embed``."""
         try:
             self._load()
         except CoachError:
             pass  # reported by the first embed call, where the caller can handle it
 
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Embed texts (longest first in batches, padded per batch); rows follow input order."""
+    def embed(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+              ) -> NDArray[np.float32]:
+        """Embed texts; rows follow input order. ``progress(done, total)`` is called per group."""
         import numpy as np
 
         weights, tokenizer = self._load()
@@ -229,24 +261,24 @@ class MiniLMEmbedder:
         if not texts:
             return out
         encodings = tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        batches = [order[a : a + self.batch_size] for a in range(0, len(order), self.batch_size)]
+        token_ids = [enc.ids for enc in encodings]
+        groups = _groups(token_ids, self.batch_tokens)
+        done = [0]
+        done_lock = threading.Lock()
 
-        def run(batch: list[int]) -> None:
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.float32)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1.0
+        def run(group: list[int]) -> None:
+            ids = np.fromiter((t for i in group for t in token_ids[i]), dtype=np.int64)
             with _single_threaded_blas():
-                out[batch] = _encode(weights, ids, mask)
+                out[group] = _encode(weights, ids, [len(token_ids[i]) for i in group])
+            if progress:
+                with done_lock:
+                    done[0] += len(group)
+                    progress(done[0], len(texts))
 
-        if len(batches) == 1:
-            run(batches[0])
-        else:  # numpy and BLAS release the GIL: one batch per core
-            list(_pool().map(run, batches[::-1]))  # longest first, so the last to finish is short
+        if len(groups) == 1:
+            run(groups[0])
+        else:  # numpy and BLAS release the GIL: one group per core
+            list(_pool().map(run, groups))
         self.embedded_texts += len(texts)
         return out
 
@@ -255,13 +287,64 @@ class MiniLMEmbedder:
         return self.embed([text])[0]
 
 
+def _groups(token_ids: Sequence[Sequence[int]], budget: int) -> list[list[int]]:
+    """Split text indices into groups of about ``budget`` tokens, longest texts first.
+
+    Longest first, so the group that finishes last on the pool is a short one.
+    """
+    order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i in order:
+        if current and size + len(token_ids[i]) > budget:
+            groups.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += len(token_ids[i])
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _read_safetensors(path: Path) -> dict[str, Any]:
+    """Memory-map a safetensors file: arrays are read-only views, pages load on first touch.
+
+    Faster than ``safetensors.numpy.load_file`` (which copies every tensor) and lets the 47 MB
+    word-embedding table stay mostly on disk; falls back to it for dtypes other than F32/I64.
+    """
+    import json
+    import mmap
+
+    import numpy as np
+
+    dtypes = {"F32": np.float32, "I64": np.int64}
+    with open(path, "rb") as handle:
+        header_len = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(header_len))
+        buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    base = 8 + header_len
+    tensors: dict[str, Any] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] not in dtypes:
+            from safetensors.numpy import load_file
+
+            return dict(load_file(str(path)))
+        begin, end = info["data_offsets"]
+        dtype = np.dtype(dtypes[info["dtype"]])
+        array = np.frombuffer(buffer, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=base + begin)
+        tensors[name] = array.reshape(info["shape"])
+    return tensors
+
+
 def _load_model(path: Path, max_tokens: int) -> tuple[dict[str, Any], Any]:
     """Read the safetensors weights (pre-transposed, QKV fused) and the tokenizer."""
     import numpy as np
-    from safetensors.numpy import load_file
     from tokenizers import Tokenizer
 
-    raw = load_file(str(path / "model.safetensors"))
+    raw = _read_safetensors(path / "model.safetensors")
     w: dict[str, Any] = {
         "word": raw["embeddings.word_embeddings.weight"],
         "pos": raw["embeddings.position_embeddings.weight"],
@@ -295,20 +378,19 @@ def _load_model(path: Path, max_tokens: int) -> tuple[dict[str, Any], Any]:
     return w, tokenizer
 
 
-def _encode(w: dict[str, Any], ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
-    """BERT encoder + mean pooling + L2 normalisation for one padded batch."""
+def _encode(w: dict[str, Any], ids: NDArray[np.int64], lengths: Sequence[int]) -> NDArray[np.float32]:
+    """BERT encoder + mean pooling + L2 normalisation for texts packed end to end (no padding)."""
     import numpy as np
 
-    batch, width = ids.shape
-    x = w["word"][ids] + w["pos"][:width] + w["type0"]
-    x = _layer_norm(x.reshape(batch * width, DIMENSIONS), w["ln_w"], w["ln_b"])
-    padded = bool((mask == 0).any())
-    bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :] if padded else None
+    positions = np.concatenate([np.arange(n) for n in lengths])
+    x = w["word"][ids]  # a fresh (tokens, 384) array, also for a memory-mapped table
+    x += w["pos"][positions]
+    x += w["type0"]
+    x = _layer_norm(x, w["ln_w"], w["ln_b"])
     for i in range(_LAYERS):
         qkv = x @ w[f"{i}.qkv_w"]
         qkv += w[f"{i}.qkv_b"]
-        context = _attention(qkv.reshape(batch, width, 3, _HEADS, DIMENSIONS // _HEADS), bias)
-        attended = context @ w[f"{i}.o_w"]
+        attended = _attention(qkv, lengths) @ w[f"{i}.o_w"]
         attended += w[f"{i}.o_b"]
         attended += x
         x = _layer_norm(attended, w[f"{i}.ln1_w"], w[f"{i}.ln1_b"])
@@ -319,9 +401,9 @@ def _encode(w: dict[str, Any], ids: NDArray[np.int64], mask: NDArray[np.float32]
         out += w[f"{i}.out_b"]
         out += x
         x = _layer_norm(out, w[f"{i}.ln2_w"], w[f"{i}.ln2_b"])
-    tokens = x.reshape(batch, width, DIMENSIONS)
-    summed = (tokens * mask[:, :, None]).sum(axis=1)
-    pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1])]).astype(np.int64)
+    pooled = np.add.reduceat(x, starts, axis=0)
+    pooled /= np.maximum(np.asarray(lengths, dtype=np.float32), 1.0)[:, None]
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 

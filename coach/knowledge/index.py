@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 COLLECTION_NAME = "pie_coach_knowledge"
 EMBEDDING_FUNCTION_NAME = "pie-coach-minilm-numpy"
-EMBED_BATCH = 32
+UPSERT_BATCH = 1000  # well under Chroma's max batch size
 Progress = Callable[[int, int], None]
 
 
@@ -156,14 +156,14 @@ def sync(collection: Collection, chunks: Sequence[Chunk], embedder: MiniLMEmbedd
     total = len(todo)
     if progress:
         progress(0, total)
-    # Longest first across the whole set keeps per-batch padding small.
-    for start in range(0, total, EMBED_BATCH * 4):
-        part = todo[start : start + EMBED_BATCH * 4]
-        vectors = embedder.embed([chunk.embedding_text for chunk in part])
-        collection.upsert(ids=[c.id for c in part], embeddings=vectors, documents=[c.text for c in part],
+    # One embed call for everything: the embedder packs texts by length and spreads the groups over
+    # the cores; then one upsert per Chroma batch (229 chunks fit in one).
+    vectors = embedder.embed([chunk.embedding_text for chunk in todo], progress=progress)
+    for start in range(0, total, UPSERT_BATCH):
+        part = todo[start : start + UPSERT_BATCH]
+        collection.upsert(ids=[c.id for c in part], embeddings=vectors[start : start + UPSERT_BATCH],
+                          documents=[c.text for c in part],
                           metadatas=[_metadata(c) for c in part])  # type: ignore[arg-type]
-        if progress:
-            progress(start + len(part), total)
     added = sum(1 for chunk in todo if chunk.id not in have)
     return SyncReport(added=added, updated=total - added, removed=len(stale),
                       unchanged=len(chunks) - total)

@@ -57,21 +57,57 @@ def analyse(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """BM25 (``bm25s``, Lucene variant) over a fixed list of texts, built in memory."""
+    """BM25 (``bm25s``, Lucene variant) over a fixed list of texts, built in memory.
+
+    ``bm25s`` builds the sparse (token x text) score matrix; scoring a query only sums its
+    columns, done here in numpy so an index restored with ``from_state`` (the search snapshot)
+    needs neither ``bm25s`` nor its import time.
+    """
 
     def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
         import bm25s
 
         self.size = len(texts)
-        self._bm25: Any = bm25s.BM25(k1=k1, b=b)
+        bm25: Any = bm25s.BM25(k1=k1, b=b)
         tokens = [analyse(text) or ["__empty__"] for text in texts]
-        self._bm25.index(tokens, show_progress=False)
+        bm25.index(tokens, show_progress=False)
+        self._set_state({"size": self.size, "vocab": dict(bm25.vocab_dict), "data": bm25.scores["data"],
+                         "indices": bm25.scores["indices"], "indptr": bm25.scores["indptr"]})
 
-    def scores(self, query: str) -> NDArray[np.float32]:
-        """BM25 score of every text for ``query`` (zeros when no query word is in the vocabulary)."""
+    def _set_state(self, state: dict[str, Any]) -> None:
         import numpy as np
 
-        known = [t for t in analyse(query) if t in self._bm25.vocab_dict]
-        if not known or not self.size:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        self.size = int(state["size"])
+        self.vocab: dict[str, int] = state["vocab"]
+        self._data = np.asarray(state["data"], dtype=np.float32)
+        self._indices = np.asarray(state["indices"])
+        self._indptr = np.asarray(state["indptr"])
+
+    def state(self) -> dict[str, Any]:
+        """Plain data (dict, numpy arrays) that ``from_state`` turns back into this index."""
+        return {"size": self.size, "vocab": self.vocab, "data": self._data, "indices": self._indices,
+                "indptr": self._indptr}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> KeywordIndex:
+        index = cls.__new__(cls)
+        index._set_state(state)
+        return index
+
+    def scores(self, query: str) -> NDArray[np.float32]:
+        """BM25 score of every text for ``query`` (zeros when no query word is in the vocabulary).
+
+        The sum over the query's tokens (repeats count again) of their score columns, as
+        ``bm25s.BM25.get_scores`` computes it.
+        """
+        import numpy as np
+
+        out = np.zeros(self.size, dtype=np.float32)
+        ids = [self.vocab[t] for t in analyse(query) if t in self.vocab]
+        if not ids or not self.size:
+            return out
+        spans = [(int(self._indptr[i]), int(self._indptr[i + 1])) for i in ids]
+        rows = np.concatenate([self._indices[a:b] for a, b in spans])
+        values = np.concatenate([self._data[a:b] for a, b in spans])
+        np.add.at(out, rows, values)
+        return out

@@ -3,10 +3,19 @@
 ``KnowledgeBase.open(settings)`` loads the corpus, brings the Chroma index up to date (first use
 builds it; later opens re-embed only changed chunks), builds BM25 in memory and is cached per
 process, so the CLI, the agent and the UI share one warm instance.
+
+After each sync a snapshot (the parsed corpus and the BM25 arrays) is pickled next to the local
+Chroma index, keyed by a hash of the corpus files' bytes and of the parsing code. A new process
+whose corpus matches the snapshot skips YAML parsing, BM25 building and the per-chunk hash check
+against Chroma (it still opens the Chroma collection and checks its id and size): this is what
+keeps a fresh ``coach search`` fast.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -22,6 +31,7 @@ if TYPE_CHECKING:
 
     from coach.knowledge.embedder import MiniLMEmbedder
     from coach.knowledge.index import SyncReport
+    from coach.knowledge.keywords import KeywordIndex
     from coach.settings import Settings
 
 Mode = Literal["hybrid", "vector", "bm25"]
@@ -32,6 +42,8 @@ VECTOR_WEIGHT = 0.4  # share of the vector signal in the hybrid score (the rest 
 DOC_TOP = 3  # chunks pooled into a document's score
 DOC_DECAY = 0.5  # weight of the 2nd and 3rd best chunks in that pool
 MAX_PER_DOC = 2  # passages per document in one result list, for variety
+SNAPSHOT_FILE = "knowledge-snapshot.pickle"  # in settings.index_dir, next to Chroma's files
+SNAPSHOT_VERSION = 1
 
 
 class QueryError(CoachError):
@@ -70,6 +82,40 @@ def _corpus_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.rglob("*.md")))
 
 
+def _snapshot_key(root: Path) -> str:
+    """Digest of every corpus file (path and bytes) and of the code that parses and analyses them."""
+    from coach.knowledge import corpus, keywords
+
+    digest = hashlib.sha256(f"{SNAPSHOT_VERSION}|{corpus.INDEX_FORMAT}|{root.resolve()}".encode())
+    for module in (corpus, keywords):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+        digest.update(b"\0" + str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_snapshot(path: Path, key: str) -> dict[str, Any] | None:
+    """The snapshot at ``path`` if it was written for ``key`` (else None; never raises)."""
+    try:
+        with path.open("rb") as handle:
+            snapshot = pickle.load(handle)  # our own file in the data dir, like Chroma's pickles
+    except Exception:  # noqa: BLE001 - missing, truncated or from older code: rebuild instead
+        return None
+    return snapshot if isinstance(snapshot, dict) and snapshot.get("key") == key else None
+
+
+def _write_snapshot(path: Path, snapshot: dict[str, Any]) -> None:
+    """Write atomically; a read-only data dir only costs the next process some speed."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
 class KnowledgeBase:
     """The corpus, its Chroma collection and its BM25 index, ready to search."""
 
@@ -77,7 +123,8 @@ class KnowledgeBase:
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, corpus: Corpus, collection: Any, embedder: MiniLMEmbedder,
-                 report: SyncReport, signature: tuple[Any, ...] = ()) -> None:
+                 report: SyncReport, signature: tuple[Any, ...] = (), keywords: KeywordIndex | None = None
+                 ) -> None:
         from coach.knowledge.keywords import KeywordIndex
 
         self.corpus = corpus
@@ -87,7 +134,7 @@ class KnowledgeBase:
         self.signature = signature
         self.chunks: list[Chunk] = corpus.chunks
         self._by_id = {chunk.id: i for i, chunk in enumerate(self.chunks)}
-        self._keywords = KeywordIndex([chunk.keyword_text for chunk in self.chunks])
+        self._keywords = keywords or KeywordIndex([chunk.keyword_text for chunk in self.chunks])
         doc_index = {doc_id: n for n, doc_id in enumerate(dict.fromkeys(c.doc_id for c in self.chunks))}
         self._chunk_doc = _int_array([doc_index[c.doc_id] for c in self.chunks])
 
@@ -101,8 +148,9 @@ class KnowledgeBase:
              rebuild: bool = False, refresh: bool = False, use_cache: bool = True) -> KnowledgeBase:
         """Open the index, building or updating it; cached per process unless the corpus changed.
 
-        ``rebuild`` drops and re-embeds everything; ``refresh`` re-checks the index even when a
-        cached instance exists; ``use_cache=False`` neither reads nor stores the process cache.
+        ``rebuild`` drops and re-embeds everything; ``refresh`` re-checks the index (every chunk's
+        hash against Chroma) even when a cached instance or an up-to-date snapshot exists;
+        ``use_cache=False`` neither reads nor stores the process cache.
         """
         root = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
         key = (str(settings.index_dir), str(settings.chroma_host), str(settings.chroma_port), str(root.resolve()))
@@ -111,29 +159,44 @@ class KnowledgeBase:
             cached = cls._cache.get(key)
             if use_cache and not (rebuild or refresh) and cached is not None and cached.signature == signature:
                 return cached
-            kb = cls._build(settings, root, progress, embedder, rebuild, signature)
+            kb = cls._build(settings, root, progress, embedder, rebuild, signature, verify=refresh)
             if use_cache:
                 cls._cache[key] = kb
             return kb
 
     @classmethod
     def _build(cls, settings: Settings, root: Path, progress: Callable[[int, int], None] | None,
-               embedder: MiniLMEmbedder | None, rebuild: bool, signature: tuple[Any, ...]) -> KnowledgeBase:
+               embedder: MiniLMEmbedder | None, rebuild: bool, signature: tuple[Any, ...],
+               verify: bool = False) -> KnowledgeBase:
+        """Load (or restore) the corpus, sync Chroma, build BM25; ``verify`` forces the hash check."""
         from coach.knowledge import index
         from coach.knowledge.embedder import get_embedder
+        from coach.knowledge.keywords import KeywordIndex
 
-        embedder = embedder or get_embedder()
-        # Load the model weights while chromadb imports (both are slow, and partly GIL-free).
-        warm = threading.Thread(target=embedder.preload, name="minilm-preload", daemon=True)
-        warm.start()
-        corpus = load_corpus(root)
+        embedder = embedder or get_embedder()  # weights load on the first embed call
+        snapshot_path = settings.index_dir / SNAPSHOT_FILE
+        key = _snapshot_key(root)
+        snapshot = None if rebuild else _read_snapshot(snapshot_path, key)
+        corpus = snapshot["corpus"] if snapshot else load_corpus(root)
         client = index.open_client(settings)
         if rebuild:
             index.reset(client)
         collection = index.open_collection(client, embedder)
-        report = index.sync(collection, corpus.chunks, embedder, progress)
-        kb = cls(corpus, collection, embedder, report, signature)
-        warm.join()
+        chunks = corpus.chunks
+        local = not settings.chroma_host  # a shared server may be changed by other clients
+        fast = bool(snapshot and local and not verify and snapshot.get("collection_id") == str(collection.id)
+                    and collection.count() == len(chunks))
+        if fast:
+            report = index.SyncReport(added=0, updated=0, removed=0, unchanged=len(chunks))
+            if progress:
+                progress(0, 0)
+        else:
+            report = index.sync(collection, chunks, embedder, progress)
+        keywords = KeywordIndex.from_state(snapshot["keywords"]) if snapshot else None
+        kb = cls(corpus, collection, embedder, report, signature, keywords=keywords)
+        if not fast:
+            _write_snapshot(snapshot_path, {"key": key, "corpus": corpus, "keywords": kb._keywords.state(),
+                                            "collection_id": str(collection.id)})
         return kb
 
     @classmethod
