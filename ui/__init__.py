@@ -1,0 +1,1 @@
+"""Pie Coach Streamlit front end: pages render state and call the coach services."""
