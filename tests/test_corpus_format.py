@@ -27,7 +27,7 @@ DOCS = sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.md"))
 
 
 def _split(path: Path) -> tuple[dict, str]:
-    match = re.match(r"^---\n(.*?)\n---\n(.*)$", path.read_text(encoding="utf-8"), re.S)
+    match = re.match(r"^---\n(.*?)\n---\n(.*)$", path.read_text(encoding="utf-8"), re.DOTALL)
     assert match, f"{path.name}: no front matter"
     return yaml.safe_load(match.group(1)), match.group(2)
 
@@ -49,8 +49,8 @@ def test_doc_format(path: Path) -> None:
     assert meta["id"] == path.stem
     assert meta["kind"] == FOLDERS[path.parent.name]
     assert set(meta["related"]) <= ALL_IDS - {meta["id"]}
-    headings = re.findall(r"^## (.+)$", body, re.M)
+    headings = re.findall(r"^## (.+)$", body, re.MULTILINE)
     assert headings[:8] == SECTIONS
     assert len(body.split()) >= 300
-    for name, text in zip(headings, re.split(r"^## .+$", body, flags=re.M)[1:]):
+    for name, text in zip(headings, re.split(r"^## .+$", body, flags=re.MULTILINE)[1:]):
         assert len(text.split()) >= 35, f"{path.stem}: section '{name}' is thin"

@@ -9,9 +9,8 @@ from tests.conftest import NetworkBlocked
 
 
 def test_external_address_is_blocked() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        with pytest.raises(NetworkBlocked):
-            s.connect(("93.184.216.34", 80))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s, pytest.raises(NetworkBlocked):
+        s.connect(("93.184.216.34", 80))
 
 
 def test_loopback_is_allowed() -> None:
