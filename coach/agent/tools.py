@@ -27,6 +27,7 @@ from coach.agent.dealsheet import (
     with_result,
 )
 from coach.errors import AnalysisError, CoachError
+from coach.llm.agent_loop import ToolCallRecord
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -87,20 +88,8 @@ class ImproveArgs(ToolArgs):
     agreed: dict[str, str] = Field(description="the agreed package: issue id -> option, every issue")
 
 
-@dataclass
-class ToolRecord:
-    """One tool call of a turn: name, arguments, the engine result, or the error message."""
-
-    name: str
-    args: dict[str, Any]
-    result: Any
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "args": self.args, "result": self.result}
-        if self.error:
-            data["error"] = self.error
-        return data
+# The loop and the offline engine record tool calls the same way.
+ToolRecord = ToolCallRecord
 
 
 @dataclass

@@ -53,6 +53,13 @@ class ToolCallRecord:
     result: Any
     error: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for traces: ``error`` only when there is one."""
+        data: dict[str, Any] = {"name": self.name, "args": self.args, "result": self.result}
+        if self.error:
+            data["error"] = self.error
+        return data
+
 
 @dataclass
 class LoopResult:
