@@ -70,11 +70,15 @@ def pareto_order(s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
 
 
 def merge_fronts(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], limit: int = FRONTIER_LIMIT
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    limit: int = FRONTIER_LIMIT,
+    round_sums: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pareto filter of the Minkowski sum of two point sets.
 
-    Returns ``(s0, s1, index_in_a, index_in_b)`` sorted by ``s0`` descending.
+    Returns ``(s0, s1, index_in_a, index_in_b)`` sorted by ``s0`` descending. ``round_sums=False``
+    skips the rounding, which only integer-valued points (exact sums) can afford.
     """
     import numpy as np
 
@@ -83,13 +87,17 @@ def merge_fronts(
     step = max(1, _BLOCK // max(1, len(a0)))
     parts = []
     for start in range(0, len(b0), step):
-        c0 = np.round(np.add.outer(a0, b0[start : start + step]).ravel(), DECIMALS)
-        c1 = np.round(np.add.outer(a1, b1[start : start + step]).ravel(), DECIMALS)
+        c0 = np.add.outer(a0, b0[start : start + step]).ravel()
+        c1 = np.add.outer(a1, b1[start : start + step]).ravel()
+        if round_sums:
+            c0, c1 = np.round(c0, DECIMALS), np.round(c1, DECIMALS)
         width = min(step, len(b0) - start)
         keep = pareto_order(c0, c1)
         parts.append((c0[keep], c1[keep], keep // width, keep % width + start))
-    s0, s1, ia, ib = (np.concatenate(col) for col in zip(*parts))
-    if len(parts) > 1:
+    if len(parts) == 1:
+        s0, s1, ia, ib = parts[0]
+    else:
+        s0, s1, ia, ib = (np.concatenate(col) for col in zip(*parts))
         keep = pareto_order(s0, s1)
         s0, s1, ia, ib = s0[keep], s1[keep], ia[keep], ib[keep]
     if len(s0) > limit:
@@ -101,13 +109,22 @@ def merge_fronts(
 
 
 def issue_front(issue: Issue) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Non-dominated options of one issue: ``(points0, points1, option_indexes)``."""
+    """Non-dominated options of one issue: ``(points0, points1, option_indexes)``, party 0 descending.
+
+    Plain Python: an issue has a handful of options, where numpy's per-call overhead dominates.
+    """
     import numpy as np
 
-    p0 = np.round(np.asarray(issue.points[0], dtype=float), DECIMALS)
-    p1 = np.round(np.asarray(issue.points[1], dtype=float), DECIMALS)
-    keep = pareto_order(p0, p1)
-    return p0[keep], p1[keep], keep
+    pts = [(round(x, DECIMALS), round(y, DECIMALS), k) for k, (x, y) in enumerate(zip(*issue.points))]
+    pts.sort(key=lambda p: (-p[0], -p[1]))
+    kept: list[tuple[float, float, int]] = []
+    max_so_far = float("-inf")
+    for point in pts:
+        if point[1] > max_so_far:  # strictly better for party 1 than every option before it
+            kept.append(point)
+            max_so_far = point[1]
+    p0, p1, options = zip(*kept)
+    return np.array(p0, dtype=float), np.array(p1, dtype=float), np.array(options, dtype=np.int64)
 
 
 def frontier_arrays(
@@ -121,9 +138,11 @@ def frontier_arrays(
 
     s0, s1 = np.zeros(1), np.zeros(1)
     steps: list[tuple[np.ndarray, np.ndarray]] = []
+    # Integer points add up exactly (below 2**53), so their sums need no rounding.
+    integral = all(float(x).is_integer() for issue in issues for row in issue.points for x in row)
     for issue in issues:
         b0, b1, options = issue_front(issue)
-        s0, s1, ia, ib = merge_fronts((s0, s1), (b0, b1), limit)
+        s0, s1, ia, ib = merge_fronts((s0, s1), (b0, b1), limit, round_sums=not integral)
         steps.append((ia, options[ib]))
     packages = np.zeros((len(s0), len(issues)), dtype=np.int64)
     idx = np.arange(len(s0))
