@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach.errors import CoachError
 
 Provider = Literal["auto", "offline", "openai", "ollama"]
 
@@ -46,6 +48,18 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlparse
+
+        parsed = urlparse(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http(s) URL with a host, e.g. http://127.0.0.1:11434/v1")
+        return value.strip()
+
     @model_validator(mode="after")
     def _api_key_fallback(self) -> Settings:
         if self.llm_api_key is None and os.environ.get("OPENAI_API_KEY"):
@@ -70,7 +84,27 @@ class Settings(BaseSettings):
         return data
 
 
+class SettingsError(CoachError):
+    """A ``COACH_*`` value is invalid; the message names the variable and the problem."""
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line per bad field, named as its environment variable."""
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item.get("loc") else "settings"
+        msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"COACH_{field.upper()}: {msg}")
+    return "; ".join(lines)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once. Tests build ``Settings(...)`` directly instead."""
-    return Settings()
+    """The process-wide settings, read once. Tests build ``Settings(...)`` directly instead.
+
+    Raises ``SettingsError`` (a ``CoachError``) naming the variable when a value is invalid.
+    """
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SettingsError(describe_settings_error(err)) from None

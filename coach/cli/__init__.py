@@ -40,6 +40,12 @@ def _register_all() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: a user error that escapes a command is one line and exit code 2."""
+    from coach.errors import CoachError
+
     _register_all()
-    app()
+    try:
+        app()
+    except CoachError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise SystemExit(2) from None

@@ -90,7 +90,8 @@ def test_share_of_max_is_none_when_no_surplus() -> None:
 def _oracle_better(table: Table, package: Package, limit: int) -> list[tuple[float, float]]:
     d = brute_scores(table, package)
     better = [s for s in brute_pareto(table) if s[0] >= d[0] and s[1] >= d[1] and s != d]
-    better.sort(key=lambda s: (-(s[0] + s[1]), -min(s[0] - d[0], s[1] - d[1]), s[0]))
+    # Totals rounded as the engine rounds them, so float noise cannot break a tie differently.
+    better.sort(key=lambda s: (-round(s[0] + s[1], 9), -min(s[0] - d[0], s[1] - d[1]), s[0]))
     return better[:limit]
 
 
