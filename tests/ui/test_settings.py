@@ -56,7 +56,8 @@ def test_test_connection_offline_reports_ok(app) -> None:  # type: ignore[no-unt
     assert any(s.value.startswith("Connection OK") for s in app.success)
 
 
-def test_test_connection_failure_is_a_message(app) -> None:  # type: ignore[no-untyped-def]
+def _fill_openai_form_for_a_closed_port(app) -> None:  # type: ignore[no-untyped-def]
+    """Settings page filled for an OpenAI-compatible server on a loopback port nobody listens on."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -65,6 +66,10 @@ def test_test_connection_failure_is_a_message(app) -> None:  # type: ignore[no-u
     _field(app, "Base URL").set_value(f"http://127.0.0.1:{port}/v1")
     _field(app, "API key").set_value(SECRET)
     _field(app, "Timeout (seconds)").set_value("3")
+
+
+def test_test_connection_failure_is_a_message(app) -> None:  # type: ignore[no-untyped-def]
+    _fill_openai_form_for_a_closed_port(app)
     button(app, "Test connection").click().run()
     assert not app.exception
     failures = [e.value for e in app.error]
@@ -77,14 +82,7 @@ def _files_containing(root: Path, needle: bytes) -> list[Path]:
 
 
 def test_api_key_stays_in_the_session(app, ui_env: Path, ui_index_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    page(app, "settings")
-    app.selectbox[0].set_value("openai")
-    _field(app, "Base URL").set_value(f"http://127.0.0.1:{port}/v1")
-    _field(app, "API key").set_value(SECRET)
-    _field(app, "Timeout (seconds)").set_value("3")
+    _fill_openai_form_for_a_closed_port(app)
     button(app, "Save for this session").click().run()
     assert app.session_state["settings"].llm_api_key.get_secret_value() == SECRET
     assert SECRET not in str(app.session_state["settings"].redacted())
